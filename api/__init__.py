@@ -1,0 +1,1 @@
+"""Agora interfaces: FastAPI app, GraphQL schema, HTML pages and the CLI."""

@@ -1,0 +1,102 @@
+"""The FastAPI application: one factory, used by `agora serve`, the tests and the benchmarks."""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+from pathlib import Path
+from typing import Any
+
+from agora.kg.config import Settings
+from agora.kg.errors import AgoraError, ValidationFailed
+from agora.kg.opsdb import OpsDB
+from agora.kg.stats import catalog_counts
+from agora.kg.store import AgoraStore
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
+log = logging.getLogger("agora")
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+
+
+def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo: bool | None = None) -> FastAPI:
+    """Build the app around an open store (opened here unless given)."""
+    owned = store is None
+    if store is None:
+        store = AgoraStore(settings)
+    demo = settings.demo if load_demo is None else load_demo
+    if demo or (demo is None and store.is_empty()):
+        from agora.kg.demo import load_demo as _load
+
+        log.warning("loading the demo catalog into %s (use --no-demo to start empty)", settings.data_dir)
+        _load(store, say=log.warning)
+
+    listeners: list[Callable[[str], None]] = []
+
+    @asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        yield
+        if owned:
+            store.close()
+
+    app = FastAPI(title="Agora", version="0.1.0", lifespan=lifespan,
+                  description="A semantic catalog for European smart-community data spaces: DCAT-AP 3 "
+                              "datasets, stakeholders, use cases and ODRL policies, with SPARQL, GraphQL, "
+                              "SHACL validation and search.")
+    app.state.settings = settings
+    app.state.store = store
+    app.state.ops = OpsDB(settings.ops_db_path)
+    app.state.listeners = listeners
+
+    def on_change(source: str) -> None:
+        for fn in listeners:
+            fn(source)
+
+    app.state.on_change = on_change
+
+    @app.exception_handler(AgoraError)
+    async def agora_error(request: Request, exc: AgoraError) -> JSONResponse:
+        body = exc.to_dict()
+        if isinstance(exc, ValidationFailed) and exc.report is not None:
+            from agora.kg.report_formats import report_json
+
+            body["report"] = report_json(exc.report)
+        headers = {}
+        if exc.http_status == 503:
+            headers["Retry-After"] = "5"
+        if exc.http_status == 401:
+            headers["WWW-Authenticate"] = 'Bearer realm="agora"'
+        return JSONResponse(body, status_code=exc.http_status, headers=headers)
+
+    @app.get("/healthz", tags=["service"], summary="The process is alive")
+    def healthz() -> dict[str, str]:
+        return {"status": "ok"}
+
+    @app.get("/readyz", tags=["service"], summary="The store is open and answers queries")
+    def readyz() -> JSONResponse:
+        try:
+            n = len(store.sources())
+            bool(store.ox.query("ASK { }"))
+        except Exception as exc:  # any store failure means not ready
+            return JSONResponse({"status": "unavailable", "detail": str(exc)}, status_code=503)
+        return JSONResponse({"status": "ready", "sources": n, "pid": os.getpid()})
+
+    @app.get("/", response_class=HTMLResponse, include_in_schema=False)
+    def landing(request: Request) -> Any:
+        counts = catalog_counts(store)
+        sources = store.sources(include_system=False)
+        return templates.TemplateResponse(request, "landing.html", {"counts": counts, "sources": sources})
+
+    from . import routes_sources, routes_sparql
+
+    app.include_router(routes_sources.router)
+    app.include_router(routes_sparql.router)
+    static = HERE / "static"
+    if static.is_dir():
+        app.mount("/static", StaticFiles(directory=str(static)), name="static")
+    return app

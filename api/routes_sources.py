@@ -1,0 +1,109 @@
+"""Curator API for sources: list, load or replace, delete. The CLI uses it while a server runs."""
+
+from __future__ import annotations
+
+import tempfile
+from pathlib import Path
+from typing import Annotated, Any
+
+from agora.kg.errors import BadInput, Forbidden
+from agora.kg.loader import delete_source, load_documents
+from agora.kg.rdfio import RDFInput, guess_format, parse_format
+from agora.kg.validation import register_shapes
+from fastapi import APIRouter, Query, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+
+from .auth import require_scope
+
+router = APIRouter(prefix="/api/sources", tags=["sources"])
+
+
+@router.get("", summary="List sources with their graph IRI, size, provenance and validation status")
+def list_sources(request: Request) -> list[dict[str, Any]]:
+    return [s.to_dict() for s in request.app.state.store.sources()]
+
+
+@router.get("/{name}", summary="One source")
+def get_source(name: str, request: Request) -> dict[str, Any]:
+    return request.app.state.store.require(name).to_dict()
+
+
+def _check_owner(request: Request, token: Any, name: str) -> None:
+    owner = request.app.state.ops.owner(name)
+    if owner is not None and owner != token.id and token.scope != "admin":
+        raise Forbidden(f"source {name!r} belongs to another curator; only its owner or an admin can change it")
+
+
+@router.post("/{name}", summary="Load a source (multipart files or a raw RDF body); replace=true to replace")
+async def load_source(
+    name: str, request: Request,
+    replace: bool = False, validate: bool = True,
+    format: Annotated[str | None, Query(description="input syntax (turtle, ntriples, jsonld, ...)")] = None,
+    profile: str | None = None,
+) -> dict[str, Any]:
+    token = require_scope(request, "write")
+    _check_owner(request, token, name)
+    settings = request.app.state.settings
+    ctype = request.headers.get("content-type", "")
+    docs: list[RDFInput] = []
+    shapes: list[Path] = []
+    if ctype.startswith("multipart/form-data"):
+        form = await request.form()
+        tmp = Path(tempfile.mkdtemp(prefix="agora-upload-"))
+        for key, value in form.multi_items():
+            if not isinstance(value, UploadFile) and not hasattr(value, "read"):
+                continue
+            data = await value.read()  # type: ignore[union-attr]
+            filename = getattr(value, "filename", None) or "upload"
+            if key == "shapes":
+                p = tmp / Path(filename).name
+                p.write_bytes(data)
+                shapes.append(p)
+                continue
+            fmt = parse_format(format) if format else guess_format(filename)
+            docs.append(RDFInput.from_bytes(data, name=filename, fmt=fmt))
+    else:
+        body = await request.body()
+        fmt = parse_format(format) if format else parse_format(ctype or "text/turtle")
+        docs.append(RDFInput.from_bytes(body, name="request body", fmt=fmt))
+    if shapes:
+        profile = register_shapes(settings.data_dir, shapes)
+    if sum(len(d.data) for d in docs) > settings.max_body_bytes:
+        raise BadInput(f"upload larger than the limit of {settings.max_body_bytes} bytes")
+    store = request.app.state.store
+    result = await run_in_threadpool(
+        load_documents, store, docs, name=name, replace=replace, validate=validate, profile=profile,
+        user=token.name, origin=", ".join(d.name for d in docs))
+    ops = request.app.state.ops
+    if ops.owner(name) is None:
+        ops.set_owner(name, token.id)
+    ops.audit(token.name, "replace" if result.replaced_version else "load", source=name, triples=result.triples)
+    request.app.state.on_change(name)
+    out = result.to_dict()
+    if result.report is not None:
+        from agora.kg.report_formats import report_json
+
+        out["report"] = report_json(result.report)
+    return out
+
+
+@router.delete("/{name}", summary="Delete a source: its graph, history and metadata")
+def remove_source(name: str, request: Request) -> dict[str, Any]:
+    token = require_scope(request, "write")
+    _check_owner(request, token, name)
+    info = delete_source(request.app.state.store, name)
+    request.app.state.ops.drop_owner(name)
+    request.app.state.ops.audit(token.name, "delete", source=name, triples=info.current.triples)
+    request.app.state.on_change(name)
+    return {"deleted": info.name, "graph": info.graph_iri}
+
+
+@router.get("/{name}/export", summary="The source as loaded (original literal forms)")
+def export_source(name: str, request: Request, format: str = "turtle") -> Any:
+    from fastapi import Response
+
+    fmt = parse_format(format)
+    data = request.app.state.store.export(name, fmt)
+    return Response(data, media_type=fmt.media_type)
+
+

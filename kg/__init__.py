@@ -1,0 +1,1 @@
+"""The Agora core: store, loading, validation, search, policies, harvesting. No HTTP here."""

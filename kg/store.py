@@ -1,0 +1,189 @@
+"""The Agora store: an on-disk Oxigraph store organised as versioned source graphs.
+
+Layout inside Oxigraph:
+- `urn:agora:meta`: the registry and PROV-O provenance (see registry.py);
+- `urn:agora:g:NAME/N`: version N of source NAME (canonical values, what SPARQL sees);
+- `urn:agora:fid:NAME/N`: the original forms of literals Oxigraph rewrote (see fidelity.py);
+- `urn:agora:report:NAME/N`: the validation report of that version.
+Anything under these prefixes that the registry does not reference is debris from an
+interrupted load and is removed when the store opens.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import threading
+from collections.abc import Iterator
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from . import registry as reg
+from .config import Settings
+from .errors import BadInput, SourceNotFound, StoreUnavailable
+from .fidelity import Restorer
+from .namespaces import FIDELITY_PREFIX, META_GRAPH, PHYSICAL_PREFIX, PREFIXES, REPORT_PREFIX, STAGING_PREFIX
+from .rdfio import serialize_triples
+from .registry import SourceInfo
+
+SYSTEM_ONTOLOGY = "agora-ontology"
+SYSTEM_VOCABULARIES = "eu-vocabularies"
+
+
+class AgoraStore:
+    """One process owns the on-disk store; everything else goes through it (or its HTTP API)."""
+
+    def __init__(self, settings: Settings, *, install_background: bool = True) -> None:
+        self.settings = settings
+        path = settings.store_path
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+            self.ox = ox.Store(str(path))
+        except OSError as exc:
+            hint = ""
+            if "lock" in str(exc).lower():
+                hint = " (another process holds it: is `agora serve` running on this data directory?)"
+            raise StoreUnavailable(f"cannot open the store at {path}: {exc}{hint}") from exc
+        self.write_lock = threading.RLock()
+        self._sources: dict[str, SourceInfo] = {}
+        self._restorers: dict[tuple[str, ...], Restorer] = {}
+        self.generation = 0
+        """Bumped on every committed write; caches keyed by it stay coherent."""
+        self.reload_registry()
+        self.collect_garbage()
+        if install_background:
+            self.ensure_background()
+
+    # -- registry ---------------------------------------------------------------------------
+    def reload_registry(self) -> None:
+        self._sources = reg.read_registry(self.ox)
+        self._restorers.clear()
+        self.generation += 1
+
+    def sources(self, *, include_system: bool = True) -> list[SourceInfo]:
+        return sorted((s for s in self._sources.values() if include_system or not s.system),
+                      key=lambda s: (not s.system, s.name))
+
+    def get(self, name_or_iri: str) -> SourceInfo | None:
+        """A source by its name or by its public graph IRI (HTTP and CLI accept either)."""
+        if name_or_iri in self._sources:
+            return self._sources[name_or_iri]
+        for s in self._sources.values():
+            if s.graph_iri == name_or_iri:
+                return s
+        return None
+
+    def require(self, name_or_iri: str) -> SourceInfo:
+        info = self.get(name_or_iri)
+        if info is None:
+            raise SourceNotFound(f"no source named {name_or_iri!r} (see `agora sources`)")
+        return info
+
+    def graph_iri_for(self, name: str) -> str:
+        return f"{self.settings.base_url}/graph/{name}"
+
+    def is_empty(self) -> bool:
+        """True when no curator source is loaded (background vocabularies do not count)."""
+        return not any(not s.system for s in self._sources.values())
+
+    # -- datasets for queries -----------------------------------------------------------------
+    def public_physical_graphs(self) -> list[ox.NamedNode]:
+        return [s.physical for s in self.sources()]
+
+    def graph_mapping(self) -> dict[str, str]:
+        """Public graph IRI -> physical graph IRI, for query rewriting."""
+        return {s.graph_iri: s.physical.value for s in self._sources.values()}
+
+    def reverse_mapping(self) -> dict[str, str]:
+        return {s.physical.value: s.graph_iri for s in self._sources.values()}
+
+    def restorer(self, sources: list[SourceInfo] | None = None) -> Restorer:
+        chosen = self.sources() if sources is None else sources
+        key = tuple(f"{s.name}/{s.current.number}" for s in chosen)
+        r = self._restorers.get(key)
+        if r is None:
+            r = Restorer(self.ox, [s.fidelity for s in chosen])
+            if len(self._restorers) > 32:
+                self._restorers.clear()
+            self._restorers[key] = r
+        return r
+
+    # -- reading sources --------------------------------------------------------------------
+    def exact_triples(self, info: SourceInfo) -> Iterator[tuple[object, object, object]]:
+        """The triples of a source as they were loaded (original literal forms)."""
+        restorer = self.restorer([info])
+        return restorer.triples(self.ox.quads_for_pattern(None, None, None, info.physical))
+
+    def export(self, name: str | None, fmt: ox.RdfFormat) -> bytes:
+        """One source as a graph, or every curator source as a dataset (TriG/N-Quads) with public names."""
+        if name is not None:
+            info = self.require(name)
+            return serialize_triples(self.exact_triples(info), fmt, prefixes=PREFIXES,
+                                     graph=ox.NamedNode(info.graph_iri))
+        if not fmt.supports_datasets:
+            raise BadInput("exporting all sources needs a dataset format (trig or nquads), or name one with --graph")
+        chunks = []
+        for info in self.sources(include_system=False):
+            chunks.append(serialize_triples(self.exact_triples(info), fmt, graph=ox.NamedNode(info.graph_iri)))
+        return b"".join(chunks)
+
+    def triple_count(self, graph: ox.NamedNode) -> int:
+        res = self.ox.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{graph.value}> {{ ?s ?p ?o }} }}")
+        return int(next(iter(res))["n"].value)
+
+    # -- maintenance ------------------------------------------------------------------------
+    def referenced_graphs(self) -> set[str]:
+        keep = {META_GRAPH.value}
+        for s in self._sources.values():
+            for v in [s.current, *s.history]:
+                keep.add(reg.physical_graph(s.name, v.number).value)
+                keep.add(reg.fidelity_graph(s.name, v.number).value)
+                keep.add(reg.report_graph(s.name, v.number).value)
+        return keep
+
+    def collect_garbage(self) -> list[str]:
+        """Remove graphs left by interrupted loads; they were never visible to anyone."""
+        keep = self.referenced_graphs()
+        removed = []
+        for g in list(self.ox.named_graphs()):
+            if not isinstance(g, ox.NamedNode):
+                continue
+            internal = g.value.startswith((PHYSICAL_PREFIX, FIDELITY_PREFIX, REPORT_PREFIX, STAGING_PREFIX))
+            if internal and g.value not in keep:
+                self.ox.remove_graph(g)
+                removed.append(g.value)
+        return removed
+
+    def drop_version_graphs(self, name: str, number: int) -> None:
+        for g in (reg.physical_graph(name, number), reg.fidelity_graph(name, number),
+                  reg.report_graph(name, number)):
+            if self.ox.contains_named_graph(g):
+                self.ox.remove_graph(g)
+
+    def ensure_background(self) -> None:
+        """Install (or refresh) the ontology and shipped vocabularies as system sources."""
+        from .loader import load_files
+        from .resources import ontology_files, vocabulary_files
+
+        for name, files in ((SYSTEM_ONTOLOGY, ontology_files()), (SYSTEM_VOCABULARIES, vocabulary_files())):
+            if not files:
+                continue
+            digest = hashlib.sha256(b"".join(f.read_bytes() for f in files)).hexdigest()
+            current = self.get(name)
+            if current is not None and current.current.checksum == f"sha256:{digest}":
+                continue
+            load_files(self, files, name=name, replace=current is not None, validate=False,
+                       user="agora", system=True, checksum=f"sha256:{digest}")
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.ox.flush()
+        del self.ox
+
+
+def file_checksum(paths: list[Path]) -> str:
+    h = hashlib.sha256()
+    for p in paths:
+        h.update(p.read_bytes())
+    return "sha256:" + h.hexdigest()

@@ -1,0 +1,151 @@
+"""Validation profiles and how Agora validates data: on load, on write, and on demand.
+
+A profile names a set of shapes. Built-in profiles ship in `shapes/`; a curator can also name
+shapes files (`--shapes S`), which are copied into the data directory so that later writes to
+the source are checked against exactly the same shapes even if the file moves.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import shutil
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import rdflib
+
+from .errors import BadInput
+from .registry import SourceInfo
+from .resources import shapes_dir
+
+DEFAULT_PROFILE = "agora"
+BUILTIN_PROFILES: dict[str, list[str]] = {
+    "agora": ["dcat-ap-3.ttl", "agora.ttl"],
+    "dcat-ap@3.0.1": ["dcat-ap-3.ttl"],
+}
+
+
+def builtin_shape_files(profile: str) -> list[Path]:
+    files = BUILTIN_PROFILES.get(profile)
+    if files is None:
+        raise BadInput(f"unknown profile {profile!r}; built-in profiles: {', '.join(BUILTIN_PROFILES)}")
+    return [shapes_dir() / f for f in files]
+
+
+@lru_cache(maxsize=16)
+def _shapes_graph(key: tuple[str, ...]) -> rdflib.Graph:
+    g = rdflib.Graph()
+    for path in key:
+        try:
+            g.parse(path, format="turtle" if not path.endswith((".nt", ".rdf", ".jsonld")) else None)
+        except Exception as exc:
+            raise BadInput(f"{path}: the shapes do not parse: {exc}") from exc
+    return g
+
+
+@lru_cache(maxsize=16)
+def _validator(key: tuple[str, ...]) -> Any:
+    from .shacl import Validator
+
+    return Validator(_shapes_graph(key))
+
+
+def register_shapes(data_dir: Path, files: list[Path]) -> str:
+    """Copy curator-given shapes into the data directory; returns the profile id `shapes:<sha>`."""
+    h = hashlib.sha256()
+    for f in files:
+        if not Path(f).is_file():
+            raise BadInput(f"{f}: no such shapes file")
+        h.update(Path(f).read_bytes())
+    digest = h.hexdigest()[:16]
+    target = data_dir / "profiles" / digest
+    if not target.is_dir():
+        _shapes_graph(tuple(str(Path(f).resolve()) for f in files))  # parse before registering
+        target.mkdir(parents=True, exist_ok=True)
+        for i, f in enumerate(files):
+            shutil.copyfile(f, target / f"{i:02d}-{Path(f).name}")
+    return f"shapes:{digest}"
+
+
+def shape_files(profile: str, data_dir: Path) -> list[Path]:
+    if profile.startswith("shapes:"):
+        d = data_dir / "profiles" / profile.removeprefix("shapes:")
+        if not d.is_dir():
+            raise BadInput(f"registered shapes {profile} are missing from {d.parent}")
+        return sorted(d.iterdir())
+    return builtin_shape_files(profile)
+
+
+def validator_for(profile: str, data_dir: Path) -> Any:
+    return _validator(tuple(str(p) for p in shape_files(profile, data_dir)))
+
+
+def profile_for_source(requested: str | None, existing: SourceInfo | None) -> str:
+    """The profile a load uses: the one asked for, else the one recorded for the source, else Agora's."""
+    if requested:
+        return requested
+    if existing is not None and existing.current.profile not in ("", "none"):
+        return existing.current.profile
+    return DEFAULT_PROFILE
+
+
+def background_graphs(store: Any, exclude: str) -> list[Any]:
+    """Graphs consulted for rdf:type lookups: the ontology, vocabularies and the other sources."""
+    return [s.physical for s in store.sources() if s.name != exclude]
+
+
+def validate_version(store: Any, info: SourceInfo, profile: str, focus_nodes: list[Any] | None = None) -> Any:
+    """Validate the (possibly not yet committed) physical graph of `info` against `profile`."""
+    validator = validator_for(profile, store.settings.data_dir)
+    restorer = store.restorer([info]) if store.get(info.name) is info else _fresh_restorer(store, info)
+    return validator.validate_store(
+        store.ox, [info.physical], background_graphs=background_graphs(store, info.name),
+        focus_nodes=focus_nodes, restore=restorer.restore_pairs if restorer else None)
+
+
+def _fresh_restorer(store: Any, info: SourceInfo) -> Any:
+    from .fidelity import Restorer
+
+    return Restorer(store.ox, [info.fidelity])
+
+
+def validate_documents(docs: list[Any], *, profile: str | None = None, shapes: list[Path] | None = None,
+                       background: bool | None = None, focus_nodes: list[Any] | None = None,
+                       data_dir: Path | None = None) -> Any:
+    """Validate documents that are not in the store (CLI `agora validate FILE`, POST /validate).
+
+    The documents go into a temporary in-memory store with the same fidelity records a load
+    makes, so a file gives the same report here as after loading. Background knowledge (the
+    ontology and shipped vocabularies) is used for the built-in profiles by default and for
+    custom shapes only when asked, so that custom shapes give exactly pyshacl's results.
+    """
+    import pyoxigraph as ox
+
+    from .fidelity import FidelityRecorder, Restorer
+    from .loader import _stream
+    from .rdfio import RDFInput
+    from .resources import ontology_files, vocabulary_files
+
+    if shapes:
+        validator = _validator(tuple(str(Path(p).resolve()) for p in shapes))
+        use_background = bool(background)
+    else:
+        name = profile or DEFAULT_PROFILE
+        validator = _validator(tuple(str(p) for p in shape_files(name, data_dir or Path("."))))
+        use_background = True if background is None else background
+    mem = ox.Store()
+    data = ox.NamedNode("urn:agora:validate:data")
+    fid = ox.NamedNode("urn:agora:validate:fid")
+    recorder = FidelityRecorder()
+    mem.bulk_extend(_stream(docs, data, recorder, None))
+    mem.bulk_extend(recorder.quads(fid))
+    bg: list[Any] = []
+    if use_background:
+        bgg = ox.NamedNode("urn:agora:validate:background")
+        for f in [*ontology_files(), *vocabulary_files()]:
+            mem.bulk_extend(_stream([RDFInput.from_path(f)], bgg, FidelityRecorder(), None))
+        bg.append(bgg)
+    restorer = Restorer(mem, [fid])
+    return validator.validate_store(mem, [data], background_graphs=bg, focus_nodes=focus_nodes,
+                                    restore=restorer.restore_pairs if restorer else None)

@@ -1,0 +1,59 @@
+"""Shared fixtures: real on-disk stores in temporary data directories, a real app, a real CLI."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from agora.kg.config import Settings, load_settings
+from agora.kg.store import AgoraStore
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "reference"
+
+
+@pytest.fixture
+def settings(tmp_path: Path) -> Settings:
+    return load_settings(tmp_path / "data")
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[AgoraStore]:
+    s = AgoraStore(settings)
+    yield s
+    s.close()
+
+
+@pytest.fixture(scope="session")
+def demo_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data directory with the demo catalog loaded once per session (copied per test that writes)."""
+    from agora.kg.demo import load_demo
+
+    d = tmp_path_factory.mktemp("demo") / "data"
+    s = AgoraStore(load_settings(d))
+    load_demo(s, say=lambda _m: None)
+    s.close()
+    return d
+
+
+@pytest.fixture
+def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[AgoraStore]:
+    target = tmp_path / "demo-data"
+    shutil.copytree(demo_dir, target)
+    s = AgoraStore(load_settings(target))
+    yield s
+    s.close()
+
+
+def run_cli(*args: str, data_dir: Path, env: dict[str, str] | None = None,
+            input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    """Run the real `agora` command in a subprocess, as a user would."""
+    full_env = {**os.environ, "AGORA_DATA_DIR": str(data_dir), "COLUMNS": "200", **(env or {})}
+    return subprocess.run([sys.executable, "-m", "agora.api.cli", *args], capture_output=True, text=True,
+                          env=full_env, input=input, timeout=timeout)
