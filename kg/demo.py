@@ -8,8 +8,8 @@ from typing import Any
 from .loader import load_files
 from .resources import demo_dir
 
-# Stakeholders first (publishers and places), then the city catalogs, then what refers to them.
-ORDER = ["stakeholders", "copenhagen", "malmo", "amsterdam", "florence", "antwerp", "policies", "usecases"]
+# City catalogs first (each carries its own publishers), then what refers across them.
+ORDER = ["copenhagen", "malmo", "amsterdam", "florence", "antwerp", "policies", "stakeholders", "usecases"]
 
 
 def demo_files() -> list[Any]:

@@ -149,3 +149,10 @@ def validate_documents(docs: list[Any], *, profile: str | None = None, shapes: l
     restorer = Restorer(mem, [fid])
     return validator.validate_store(mem, [data], background_graphs=bg, focus_nodes=focus_nodes,
                                     restore=restorer.restore_pairs if restorer else None)
+
+
+def validate_source(store: Any, name: str, *, profile: str | None = None, focus_nodes: list[Any] | None = None) -> Any:
+    """Validate a stored source (its current version) against its recorded profile or `profile`."""
+    info = store.require(name)
+    chosen = profile or (info.current.profile if info.current.profile not in ("", "none") else DEFAULT_PROFILE)
+    return validate_version(store, info, chosen, focus_nodes=focus_nodes)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import owlready2
 import pytest
-from rdflib import OWL, RDF, RDFS, SKOS, Graph, Literal, Namespace, URIRef
+from rdflib import OWL, RDF, RDFS, SKOS, Dataset, Graph, Literal, Namespace, URIRef
 from rdflib.term import Node
 
 REPO = Path(__file__).resolve().parents[1]
@@ -141,6 +141,32 @@ def test_ontology_with_valid_data_is_consistent(tmp_path: Path) -> None:
         world = run_hermit(load_ontology(data), tmp_path)
     except owlready2.OwlReadyInconsistentOntologyError:  # pragma: no cover - the failure we guard
         pytest.fail("the ontology plus the valid fixtures is inconsistent")
+    assert list(world.inconsistent_classes()) == []
+
+
+def demo_data_files() -> list[Path]:
+    data = REPO / "data"
+    return sorted([*data.glob("*.ttl"), *data.glob("*.trig")]) if data.is_dir() else []
+
+
+def test_ontology_with_vocabularies_and_demo_data_is_consistent(tmp_path: Path) -> None:
+    """The shipped EU vocabularies and the demo catalogue use Agora's terms without contradiction."""
+    files = demo_data_files()
+    if not files:
+        pytest.skip("no demo data in data/")
+    g = load_ontology(sorted((ONTOLOGY_DIR / "vocabularies").glob("*.ttl")))
+    for f in files:
+        if f.suffix == ".trig":
+            ds = Dataset()
+            ds.parse(f, format="trig")
+            for s, p, o, _ in ds.quads():
+                g.add((s, p, o))
+        else:
+            g.parse(f, format="turtle")
+    try:
+        world = run_hermit(g, tmp_path)
+    except owlready2.OwlReadyInconsistentOntologyError:  # pragma: no cover - the failure we guard
+        pytest.fail("the ontology plus the vocabularies and demo data is inconsistent")
     assert list(world.inconsistent_classes()) == []
 
 
