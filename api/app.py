@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
@@ -36,11 +36,12 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
         log.warning("loading the demo catalog into %s (use --no-demo to start empty)", settings.data_dir)
         _load(store, say=log.warning)
 
-    listeners: list[Callable[[str], None]] = []
-
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         yield
+        ex = getattr(app.state, "executor", None)
+        if ex is not None:
+            ex.close()
         if owned:
             store.close()
 
@@ -48,16 +49,17 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
                   description="A semantic catalog for European smart-community data spaces: DCAT-AP 3 "
                               "datasets, stakeholders, use cases and ODRL policies, with SPARQL, GraphQL, "
                               "SHACL validation and search.")
+    from fastapi.middleware.cors import CORSMiddleware
+
+    # Reads are public, so browser tools (YASGUI, Comunica) may query from any origin; writes need
+    # a bearer token, which a cross-origin page cannot obtain from this server.
+    app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
+                       allow_headers=["Accept", "Content-Type", "Authorization", "If-Match", "If-None-Match"],
+                       expose_headers=["ETag", "Retry-After"])
     app.state.settings = settings
+    app.state.executor = None
     app.state.store = store
     app.state.ops = OpsDB(settings.ops_db_path)
-    app.state.listeners = listeners
-
-    def on_change(source: str) -> None:
-        for fn in listeners:
-            fn(source)
-
-    app.state.on_change = on_change
 
     @app.exception_handler(AgoraError)
     async def agora_error(request: Request, exc: AgoraError) -> JSONResponse:

@@ -78,7 +78,6 @@ async def load_source(
     if ops.owner(name) is None:
         ops.set_owner(name, token.id)
     ops.audit(token.name, "replace" if result.replaced_version else "load", source=name, triples=result.triples)
-    request.app.state.on_change(name)
     out = result.to_dict()
     if result.report is not None:
         from agora.kg.report_formats import report_json
@@ -94,7 +93,6 @@ def remove_source(name: str, request: Request) -> dict[str, Any]:
     info = delete_source(request.app.state.store, name)
     request.app.state.ops.drop_owner(name)
     request.app.state.ops.audit(token.name, "delete", source=name, triples=info.current.triples)
-    request.app.state.on_change(name)
     return {"deleted": info.name, "graph": info.graph_iri}
 
 

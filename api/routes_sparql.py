@@ -1,60 +1,126 @@
-"""SPARQL 1.1 Protocol (/sparql) and Graph Store Protocol reads (/store)."""
+"""SPARQL 1.1 Protocol (/sparql: query, update, service description) and Graph Store Protocol (/store)."""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+import threading
+from typing import Any
 
 import pyoxigraph as ox
-from agora.kg.errors import BadInput
-from agora.kg.query import QueryOutcome, run_query
-from agora.kg.rdfio import serialize_triples
-from agora.kg.results import SELECT_MEDIA_TYPES, SELECT_WRITERS, ask_text
+from agora.kg.errors import AgoraError, BadInput, SourceNotFound
+from agora.kg.executor import QueryExecutor, QueryJob
+from agora.kg.loader import delete_source, load_documents
+from agora.kg.rdfio import RDFInput, parse_format, serialize_triples
 from agora.kg.service_description import service_description
-from fastapi import APIRouter, Query, Request, Response
+from agora.kg.sparql_text import has_service_clause
+from agora.kg.update import run_update, source_name_for
+from fastapi import APIRouter, Request, Response
 from fastapi.responses import StreamingResponse
-from starlette.concurrency import run_in_threadpool
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
+from .auth import require_scope
 from .negotiation import graph_format, select_format
 
 router = APIRouter(tags=["sparql"])
+_executor_lock = threading.Lock()
 
 
-def _respond(outcome: QueryOutcome, request: Request, fmt_param: str | None) -> Response:
-    accept = request.headers.get("accept")
-    if outcome.kind == "graph":
-        fmt = graph_format(accept, fmt_param)
-        assert outcome.triples is not None
-        return Response(serialize_triples(outcome.triples, fmt), media_type=fmt.media_type)
-    fmt_name = select_format(accept, fmt_param)
-    if outcome.kind == "ask":
-        return Response(ask_text(bool(outcome.boolean), fmt_name), media_type=SELECT_MEDIA_TYPES[fmt_name])
-    assert outcome.rows is not None
-    return StreamingResponse(SELECT_WRITERS[fmt_name](outcome.variables, outcome.rows),
-                             media_type=SELECT_MEDIA_TYPES[fmt_name])
+class PreconditionFailed(AgoraError):
+    exit_code = 2
+    http_status = 412
+
+
+class UnsupportedMediaType(BadInput):
+    http_status = 415
+
+
+def executor(request: Request) -> QueryExecutor:
+    """The query worker pool, started on first use (tests that never query never pay for it)."""
+    state = request.app.state
+    with _executor_lock:
+        if getattr(state, "executor", None) is None:
+            state.executor = QueryExecutor(state.store)
+        return state.executor
+
+
+def _check_service(request: Request, text: str) -> None:
+    allowed = set(request.app.state.settings.service_allowlist)
+    for endpoint in has_service_clause(text):
+        if endpoint not in allowed:
+            raise BadInput(f"SERVICE <{endpoint}> is not allowed: this server only calls SPARQL endpoints on its "
+                           "configured allowlist (service_allowlist)")
 
 
 async def _query(request: Request, text: str, default: list[str], named: list[str], fmt: str | None) -> Response:
+    _check_service(request, text)
+    accept = request.headers.get("accept")
+    settings = request.app.state.settings
+    job = QueryJob(query=text, default_graph_uris=default, named_graph_uris=named,
+                   select_format=select_format(accept, fmt if fmt in (None, "json", "xml", "csv", "tsv") else None),
+                   graph_format=graph_format(accept, fmt if fmt not in ("json", "xml", "csv", "tsv") else None
+                                             ).media_type,
+                   max_rows=settings.max_result_rows)
+    head, body = await run_in_threadpool(executor(request).run, job)
+    return StreamingResponse(iterate_in_threadpool(body), media_type=head["media_type"],
+                             headers={"Vary": "Accept"})
+
+
+def _update_token(request: Request) -> Any:
+    return require_scope(request, "write")
+
+
+async def _update(request: Request, text: str, using: list[str], using_named: list[str]) -> Response:
+    token = _update_token(request)
     store = request.app.state.store
-    outcome = await run_in_threadpool(run_query, store, text, default_graph_uris=default or None,
-                                      named_graph_uris=named or None)
-    return _respond(outcome, request, fmt)
+    settings = request.app.state.settings
+    for name in _named_sources(store, text):
+        _check_owner(request, token, name)
+    result = await run_in_threadpool(run_update, store, text, user=token.name, validate=settings.validate_on_load,
+                                     using_graph_uris=using or None, using_named_graph_uris=using_named or None)
+    ops = request.app.state.ops
+    for name in result.sources:
+        if ops.owner(name) is None:
+            ops.set_owner(name, token.id)
+        ops.audit(token.name, "sparql-update", source=name,
+                  triples=result.added.get(name, 0) + result.removed.get(name, 0),
+                  detail={"added": result.added.get(name, 0), "removed": result.removed.get(name, 0)})
+    return Response(status_code=204)
 
 
-@router.get("/sparql", summary="SPARQL 1.1 query (GET ?query=); bare GET returns the service description")
-async def sparql_get(
-    request: Request,
-    query: str | None = None,
-    default_graph_uri: Annotated[list[str], Query(alias="default-graph-uri")] = [],  # noqa: B006
-    named_graph_uri: Annotated[list[str], Query(alias="named-graph-uri")] = [],  # noqa: B006
-    format: str | None = None,
-) -> Response:
-    if query is None:
-        fmt = graph_format(request.headers.get("accept"), format)
+def _named_sources(store: Any, text: str) -> list[str]:
+    from agora.kg.update import _iris
+
+    names = []
+    for iri, _ in _iris(text):
+        info = store.get(iri)
+        if info is not None:
+            names.append(info.name)
+    return names
+
+
+def _check_owner(request: Request, token: Any, name: str) -> None:
+    from agora.kg.errors import Forbidden
+
+    owner = request.app.state.ops.owner(name)
+    if owner is not None and owner != token.id and token.scope != "admin":
+        raise Forbidden(f"source {name!r} belongs to another curator; only its owner or an admin can change it")
+
+
+@router.get("/sparql", summary="SPARQL 1.1 query (GET ?query=); a bare GET returns the service description")
+async def sparql_get(request: Request) -> Response:
+    params = request.query_params
+    queries = params.getlist("query")
+    if "update" in params:
+        raise BadInput("SPARQL Update must be sent with POST")
+    if len(queries) > 1:
+        raise BadInput("give exactly one query parameter")
+    if not queries:
+        fmt = graph_format(request.headers.get("accept"), params.get("format"))
         return Response(service_description(str(request.url_for("sparql_get")), fmt), media_type=fmt.media_type)
-    return await _query(request, query, default_graph_uri, named_graph_uri, format)
+    return await _query(request, queries[0], params.getlist("default-graph-uri"), params.getlist("named-graph-uri"),
+                        params.get("format"))
 
 
-@router.post("/sparql", summary="SPARQL 1.1 query by POST (form or application/sparql-query)")
+@router.post("/sparql", summary="SPARQL 1.1 query or update by POST (form, sparql-query or sparql-update body)")
 async def sparql_post(request: Request) -> Response:
     ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
     params = request.query_params
@@ -62,34 +128,160 @@ async def sparql_post(request: Request) -> Response:
     named = params.getlist("named-graph-uri")
     fmt = params.get("format")
     if ctype == "application/sparql-query":
-        text = (await request.body()).decode("utf-8")
-    elif ctype == "application/x-www-form-urlencoded":
+        return await _query(request, (await request.body()).decode("utf-8"), default, named, fmt)
+    if ctype == "application/sparql-update":
+        return await _update(request, (await request.body()).decode("utf-8"), params.getlist("using-graph-uri"),
+                             params.getlist("using-named-graph-uri"))
+    if ctype == "application/x-www-form-urlencoded":
         form = await request.form()
-        if "update" in form:
-            raise BadInput("SPARQL Update is not enabled on this endpoint yet")
-        if "query" not in form:
-            raise BadInput("the form has no 'query' field")
-        text = str(form["query"])
+        queries, updates = form.getlist("query"), form.getlist("update")
+        if len(queries) + len(updates) != 1:
+            raise BadInput("send exactly one 'query' or one 'update' field")
+        if updates:
+            return await _update(request, str(updates[0]), [str(v) for v in form.getlist("using-graph-uri")],
+                                 [str(v) for v in form.getlist("using-named-graph-uri")])
         default = default + [str(v) for v in form.getlist("default-graph-uri")]
         named = named + [str(v) for v in form.getlist("named-graph-uri")]
         fmt = fmt or (str(form["format"]) if "format" in form else None)
-    else:
-        raise BadInput(f"unsupported content type {ctype!r}: use application/sparql-query or a form",
-                       status=415)
-    return await _query(request, text, default, named, fmt)
+        return await _query(request, str(queries[0]), default, named, fmt)
+    raise UnsupportedMediaType(f"unsupported content type {ctype!r}: use application/sparql-query, "
+                               "application/sparql-update or application/x-www-form-urlencoded")
 
 
-@router.get("/store", summary="Graph Store Protocol: read a source graph (?graph=NAME|IRI) or the union (?default)")
-def store_get(request: Request, graph: str | None = None, format: str | None = None) -> Response:
+# -- Graph Store Protocol -----------------------------------------------------------------------
+def _etag(info: Any) -> str:
+    return f'"{info.name}-{info.current.number}"'
+
+
+def _target(request: Request) -> str | None:
+    params = request.query_params
+    if "graph" in params and "default" in params:
+        raise BadInput("give either ?graph= or ?default, not both")
+    if "graph" in params:
+        return params["graph"]
+    if "default" in params:
+        return None
+    raise BadInput("name a graph with ?graph=NAME|IRI, or ?default for the union of all sources")
+
+
+def _check_preconditions(request: Request, info: Any | None) -> None:
+    if_match = request.headers.get("if-match")
+    if_none = request.headers.get("if-none-match")
+    current = _etag(info) if info is not None else None
+    if if_match is not None and (current is None or (if_match.strip() != "*" and current not in if_match)):
+        raise PreconditionFailed("the graph changed since you read it (If-Match does not match its ETag)",
+                                 etag=current)
+    if if_none is not None and current is not None and (if_none.strip() == "*" or current in if_none):
+        raise PreconditionFailed("the graph already exists (If-None-Match)", etag=current)
+
+
+@router.api_route("/store", methods=["GET", "HEAD"], summary="Graph Store Protocol: read a source graph or the union")
+def store_get(request: Request) -> Response:
     store = request.app.state.store
-    fmt = graph_format(request.headers.get("accept"), format)
-    if graph is None:
-        if "default" not in request.query_params:
-            raise BadInput("name a graph with ?graph=NAME|IRI or ask for the union with ?default")
+    fmt = graph_format(request.headers.get("accept"), request.query_params.get("format"))
+    target = _target(request)
+    if target is None:
         triples: list[Any] = []
         for info in store.sources():
             triples.extend(store.exact_triples(info))
-        return Response(serialize_triples(iter(triples), fmt), media_type=fmt.media_type)
-    info = store.require(graph)
-    return Response(serialize_triples(store.exact_triples(info), fmt, graph=ox.NamedNode(info.graph_iri)),
-                    media_type=fmt.media_type, headers={"ETag": f'"{info.name}-{info.current.number}"'})
+        body = serialize_triples(iter(triples), fmt)
+        return Response(b"" if request.method == "HEAD" else body, media_type=fmt.media_type)
+    info = store.get(target)
+    if info is None:
+        raise SourceNotFound(f"no graph {target!r}")
+    if_none = request.headers.get("if-none-match")
+    if if_none and _etag(info) in if_none:
+        return Response(status_code=304, headers={"ETag": _etag(info)})
+    body = serialize_triples(store.exact_triples(info), fmt, graph=ox.NamedNode(info.graph_iri))
+    return Response(b"" if request.method == "HEAD" else body, media_type=fmt.media_type,
+                    headers={"ETag": _etag(info), "Vary": "Accept"})
+
+
+async def _body_doc(request: Request) -> RDFInput:
+    settings = request.app.state.settings
+    body = await request.body()
+    if len(body) > settings.max_body_bytes:
+        raise BadInput(f"request body larger than the limit of {settings.max_body_bytes} bytes", status=413)
+    ctype = request.headers.get("content-type", "").split(";")[0].strip()
+    if not ctype:
+        raise UnsupportedMediaType("send the RDF syntax as Content-Type (text/turtle, application/n-triples, ...)")
+    try:
+        fmt = parse_format(ctype)
+    except BadInput as exc:
+        raise UnsupportedMediaType(exc.message) from None
+    return RDFInput.from_bytes(body, name="request body", fmt=fmt)
+
+
+def _name_for(request: Request, target: str) -> tuple[str, str]:
+    store = request.app.state.store
+    info = store.get(target)
+    if info is not None:
+        return info.name, info.graph_iri
+    if ":" not in target:
+        return target, store.graph_iri_for(target)
+    return source_name_for(store, target), target
+
+
+@router.put("/store", summary="Graph Store Protocol: create or replace a source graph (validated, atomic)")
+async def store_put(request: Request) -> Response:
+    token = require_scope(request, "write")
+    target = _target(request)
+    if target is None:
+        raise BadInput("the default graph is the read-only union of all sources: PUT a named graph (?graph=)")
+    store = request.app.state.store
+    name, iri = _name_for(request, target)
+    _check_owner(request, token, name)
+    doc = await _body_doc(request)
+    existing = store.get(name)
+    _check_preconditions(request, existing)
+    result = await run_in_threadpool(load_documents, store, [doc], name=name, replace=True,
+                                     validate=request.app.state.settings.validate_on_load, user=token.name,
+                                     origin="Graph Store PUT", graph_iri=iri)
+    ops = request.app.state.ops
+    if ops.owner(name) is None:
+        ops.set_owner(name, token.id)
+    ops.audit(token.name, "gsp-put", source=name, triples=result.triples)
+    return Response(status_code=201 if existing is None else 204, headers={"ETag": _etag(result.source)})
+
+
+@router.post("/store", summary="Graph Store Protocol: add triples to a source graph (validated, atomic)")
+async def store_post(request: Request) -> Response:
+    token = require_scope(request, "write")
+    target = _target(request)
+    if target is None:
+        raise BadInput("the default graph is the read-only union of all sources: POST to a named graph (?graph=)")
+    store = request.app.state.store
+    name, iri = _name_for(request, target)
+    _check_owner(request, token, name)
+    doc = await _body_doc(request)
+    existing = store.get(name)
+    _check_preconditions(request, existing)
+    from agora.kg.merge import merge_into
+
+    info = await run_in_threadpool(merge_into, store, name, iri, doc, user=token.name,
+                                   validate=request.app.state.settings.validate_on_load)
+    ops = request.app.state.ops
+    if ops.owner(name) is None:
+        ops.set_owner(name, token.id)
+    ops.audit(token.name, "gsp-post", source=name, triples=info.current.triples)
+    return Response(status_code=201 if existing is None else 204, headers={"ETag": _etag(info)})
+
+
+@router.delete("/store", summary="Graph Store Protocol: delete a source graph")
+def store_delete(request: Request) -> Response:
+    token = require_scope(request, "write")
+    target = _target(request)
+    if target is None:
+        raise BadInput("the default graph is the read-only union of all sources and cannot be deleted")
+    store = request.app.state.store
+    info = store.get(target)
+    if info is None:
+        raise SourceNotFound(f"no graph {target!r}")
+    _check_owner(request, token, info.name)
+    _check_preconditions(request, info)
+    delete_source(store, info.name)
+    request.app.state.ops.drop_owner(info.name)
+    request.app.state.ops.audit(token.name, "gsp-delete", source=info.name, triples=info.current.triples)
+    return Response(status_code=204)
+
+

@@ -18,6 +18,9 @@ class AgoraError(Exception):
     def __init__(self, message: str, **details: Any) -> None:
         super().__init__(message)
         self.message = message
+        status = details.pop("status", None)
+        if status is not None:
+            self.http_status = int(status)
         self.details = details
 
     def to_dict(self) -> dict[str, Any]:

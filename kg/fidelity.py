@@ -13,9 +13,9 @@ get a record, so a clean catalog costs nothing extra.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator
-import re
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox

@@ -76,72 +76,114 @@ def _stream(docs: list[RDFInput], graph: ox.NamedNode, recorder: FidelityRecorde
         progress(seen)
 
 
+@dataclass
+class Draft:
+    """A new version of one source being prepared in graphs nobody reads yet."""
+
+    name: str
+    existing: SourceInfo | None
+    number: int
+    graph_iri: str
+    system: bool = False
+    recorder: FidelityRecorder = field(default_factory=FidelityRecorder)
+    version: Version | None = None
+    report: Any | None = None
+
+    @property
+    def physical(self) -> ox.NamedNode:
+        return reg.physical_graph(self.name, self.number)
+
+    @property
+    def fidelity(self) -> ox.NamedNode:
+        return reg.fidelity_graph(self.name, self.number)
+
+
+def begin_draft(store: Any, name: str, *, replace: bool, graph_iri: str | None = None) -> Draft:
+    """Allocate the next version number of `name`; call with the store's write lock held."""
+    reg.check_name(name)
+    existing: SourceInfo | None = store.get(name)
+    if existing is not None and not replace:
+        raise SourceExists(f"source {name!r} already exists ({existing.current.triples} triples); "
+                           "use --replace to replace it", source=name)
+    number = 1 + max([existing.current.number, *(h.number for h in existing.history)] if existing else [0])
+    store.drop_version_graphs(name, number)  # debris of a crashed attempt with this number
+    iri = existing.graph_iri if existing else (graph_iri or store.graph_iri_for(name))
+    return Draft(name=name, existing=existing, number=number, graph_iri=iri,
+                 system=bool(existing and existing.system))
+
+
+def finish_drafts(store: Any, drafts: list[Draft], *, validate: bool, profile: str | None, user: str,
+                  origin: str, checksum: str, system: bool = False) -> list[SourceInfo]:
+    """Validate every draft, then make them all current in one transaction (or none of them)."""
+    from .validation import profile_for_source, validate_version
+
+    try:
+        commits: list[str] = []
+        dropped: list[tuple[str, int]] = []
+        for d in drafts:
+            if len(d.recorder):
+                store.ox.bulk_extend(d.recorder.quads(d.fidelity))
+            triples = store.triple_count(d.physical)
+            chosen = profile_for_source(profile, d.existing)
+            d.version = Version(
+                number=d.number, loaded_at=reg.now_iso(), loaded_by=user, origin=origin, checksum=checksum,
+                triples=triples, profile=chosen, activity=f"urn:agora:activity:{secrets.token_hex(8)}")
+            info = SourceInfo(name=d.name, graph_iri=d.graph_iri, current=d.version, system=system or d.system,
+                              history=([d.existing.current, *d.existing.history] if d.existing else []))
+            if validate and not info.system:
+                report = validate_version(store, info, chosen)
+                d.report = report
+                d.version.violations = len(report.violations)
+                d.version.warnings = len(report.results) - d.version.violations
+                d.version.validation = ("violations" if d.version.violations else
+                                        "warnings" if d.version.warnings else "conforms")
+                if d.version.violations:
+                    raise ValidationFailed(
+                        f"{d.name}: {d.version.violations} violation(s) of profile {chosen!r}; nothing was changed",
+                        report)
+                _store_report(store, reg.report_graph(d.name, d.number), report)
+            else:
+                d.version.validation = "not validated"
+            keep = info.history[: store.settings.history_versions]
+            dropped += [(d.name, old.number) for old in info.history[store.settings.history_versions:]]
+            info.history = keep
+            commits.append(reg.commit_update(info, keep))
+        store.ox.update(" ;\n".join(commits))
+    except BaseException:
+        for d in drafts:
+            store.drop_version_graphs(d.name, d.number)
+        raise
+    for name, number in dropped:
+        store.ox.update(reg.prune_update(name, number))
+        store.drop_version_graphs(name, number)
+    store.reload_registry()
+    for d in drafts:
+        store.notify(d.name)
+    return [store.require(d.name) for d in drafts]
+
+
 def load_documents(store: Any, docs: list[RDFInput], *, name: str, replace: bool = False,
                    validate: bool = True, profile: str | None = None, user: str = "cli",
                    origin: str | None = None, system: bool = False, checksum: str | None = None,
-                   progress: ProgressFn | None = None) -> LoadResult:
+                   progress: ProgressFn | None = None, graph_iri: str | None = None) -> LoadResult:
     """Load `docs` as source `name` (all or nothing). Raises BadInput, SourceExists or ValidationFailed."""
-    from .validation import profile_for_source, validate_version
-
-    reg.check_name(name)
     if not docs:
         raise BadInput("nothing to load: name at least one file")
     with store.write_lock:
-        existing: SourceInfo | None = store.get(name)
-        if existing is not None and not replace:
-            raise SourceExists(f"source {name!r} already exists ({existing.current.triples} triples); "
-                               "use --replace to replace it", source=name)
-        number = 1 + max([existing.current.number, *(h.number for h in existing.history)] if existing else [0])
-        physical = reg.physical_graph(name, number)
-        fid = reg.fidelity_graph(name, number)
-        store.drop_version_graphs(name, number)  # debris of a crashed attempt with this number
-        recorder = FidelityRecorder()
+        draft = begin_draft(store, name, replace=replace, graph_iri=graph_iri)
         try:
-            store.ox.bulk_extend(_stream(docs, physical, recorder, progress))
-            if len(recorder):
-                store.ox.bulk_extend(recorder.quads(fid))
-            triples = store.triple_count(physical)
-            if existing is not None and existing.system:
-                system = True
-            chosen_profile = profile_for_source(profile, existing)
-            version = Version(
-                number=number, loaded_at=reg.now_iso(), loaded_by=user,
-                origin=origin or ", ".join(d.name for d in docs),
-                checksum=checksum or "sha256:" + _digest(docs), triples=triples,
-                profile=chosen_profile if validate else (chosen_profile or "none"),
-                activity=f"urn:agora:activity:{secrets.token_hex(8)}")
-            info = SourceInfo(name=name, graph_iri=existing.graph_iri if existing else store.graph_iri_for(name),
-                              current=version, system=system,
-                              history=([existing.current, *existing.history] if existing else []))
-            report = None
-            if validate and not system:
-                report = validate_version(store, info, chosen_profile)
-                version.violations = len(report.violations)
-                version.warnings = len(report.results) - version.violations
-                version.validation = ("violations" if version.violations else
-                                      "warnings" if version.warnings else "conforms")
-                if version.violations:
-                    raise ValidationFailed(
-                        f"{name}: {version.violations} violation(s) of profile {chosen_profile!r}; "
-                        "nothing was loaded", report)
-                _store_report(store, reg.report_graph(name, number), report)
-            elif not validate:
-                version.validation = "not validated"
-            keep = info.history[: store.settings.history_versions]
-            dropped = info.history[store.settings.history_versions:]
-            info.history = keep
-            store.ox.update(reg.commit_update(info, keep))
+            store.ox.bulk_extend(_stream(docs, draft.physical, draft.recorder, progress))
         except BaseException:
-            store.drop_version_graphs(name, number)
+            store.drop_version_graphs(name, draft.number)
             raise
-        for old in dropped:
-            store.ox.update(reg.prune_update(name, old.number))
-            store.drop_version_graphs(name, old.number)
-        store.reload_registry()
-        committed = store.require(name)
-        return LoadResult(source=committed, triples=triples,
-                          replaced_version=existing.current.number if existing else None, report=report,
-                          warnings=version.warnings, rewritten_literals=len(recorder))
+        (info,) = finish_drafts(store, [draft], validate=validate, profile=profile, user=user,
+                                origin=origin or ", ".join(d.name for d in docs),
+                                checksum=checksum or "sha256:" + _digest(docs), system=system)
+        assert draft.version is not None
+        return LoadResult(source=info, triples=draft.version.triples,
+                          replaced_version=draft.existing.current.number if draft.existing else None,
+                          report=draft.report, warnings=draft.version.warnings,
+                          rewritten_literals=len(draft.recorder))
 
 
 def load_files(store: Any, paths: list[Path], *, fmt: str | None = None, name: str | None = None,
@@ -185,4 +227,5 @@ def delete_source(store: Any, name: str) -> SourceInfo:
         store.reload_registry()
         for v in [info.current, *info.history]:
             store.drop_version_graphs(info.name, v.number)
+        store.notify(info.name)
         return info

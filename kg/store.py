@@ -14,7 +14,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -34,12 +34,16 @@ SYSTEM_VOCABULARIES = "eu-vocabularies"
 class AgoraStore:
     """One process owns the on-disk store; everything else goes through it (or its HTTP API)."""
 
-    def __init__(self, settings: Settings, *, install_background: bool = True) -> None:
+    def __init__(self, settings: Settings, *, install_background: bool = True, snapshot: Path | None = None) -> None:
         self.settings = settings
-        path = settings.store_path
+        path = snapshot or settings.store_path
+        self.read_only = snapshot is not None
         try:
-            path.mkdir(parents=True, exist_ok=True)
-            self.ox = ox.Store(str(path))
+            if snapshot is not None:
+                self.ox = ox.Store.read_only(str(snapshot))
+            else:
+                path.mkdir(parents=True, exist_ok=True)
+                self.ox = ox.Store(str(path))
         except OSError as exc:
             hint = ""
             if "lock" in str(exc).lower():
@@ -50,7 +54,11 @@ class AgoraStore:
         self._restorers: dict[tuple[str, ...], Restorer] = {}
         self.generation = 0
         """Bumped on every committed write; caches keyed by it stay coherent."""
+        self.listeners: list[Callable[[str], None]] = []
+        """Called with a source name after every committed change to it (search index, caches...)."""
         self.reload_registry()
+        if self.read_only:
+            return
         self.collect_garbage()
         if install_background:
             self.ensure_background()
@@ -60,6 +68,11 @@ class AgoraStore:
         self._sources = reg.read_registry(self.ox)
         self._restorers.clear()
         self.generation += 1
+
+    def notify(self, source: str) -> None:
+        """Tell every listener that `source` changed (after the change is committed and visible)."""
+        for fn in list(self.listeners):
+            fn(source)
 
     def sources(self, *, include_system: bool = True) -> list[SourceInfo]:
         return sorted((s for s in self._sources.values() if include_system or not s.system),
@@ -177,8 +190,9 @@ class AgoraStore:
                        user="agora", system=True, checksum=f"sha256:{digest}")
 
     def close(self) -> None:
-        with contextlib.suppress(OSError):
-            self.ox.flush()
+        if not self.read_only:
+            with contextlib.suppress(OSError):
+                self.ox.flush()
         del self.ox
 
 

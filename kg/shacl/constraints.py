@@ -103,9 +103,7 @@ class DatatypeC(ValueConstraint):
         dt = self.datatype
         bad = set()
         for v in values:
-            if type(v) is not _Lit or v.datatype.value != dt:
-                bad.add(v)
-            elif self.checked and not xsd.is_well_formed(v.value, dt):
+            if type(v) is not _Lit or v.datatype.value != dt or self.checked and not xsd.is_well_formed(v.value, dt):
                 bad.add(v)
         return bad
 

@@ -12,13 +12,14 @@ is one implementation of each constraint and no separate "slow path" that could 
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Sequence
 
 import pyoxigraph as ox
-from rdflib import BNode, Graph, Literal
+from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.term import Node
 
-from . import targets
+from . import pushdown, targets
 from .constraints import Constraint, PropertyC
 from .data import DataAccess, Restore
 from .evaluator import Evaluator
@@ -37,9 +38,12 @@ GraphName = ox.NamedNode | ox.BlankNode | ox.DefaultGraph
 class Validator:
     """A compiled shapes graph. Reusable and safe to share between threads (no mutable state)."""
 
-    def __init__(self, shapes: Graph) -> None:
+    def __init__(self, shapes: Graph, *, pushdown: bool = True) -> None:
         self.shapes_graph = shapes
         self.model = ShapesModel(shapes)
+        # Evaluate nodeKind/class/min/maxCount inside pyoxigraph where possible (see pushdown.py);
+        # switchable so tests can check both routes give identical results.
+        self.use_pushdown = pushdown
         for msg in self.model.unsupported:
             log.warning("SHACL: %s", msg)
 
@@ -94,79 +98,108 @@ class Validator:
     def _run(self, data: DataAccess, restrict: set[OxTerm] | None, conv: ToRdflib) -> Report:
         ev = Evaluator(data)
         raw: list[RawResult] = []
-        tasks: list[tuple[Shape, set[OxTerm]]] = []
+        tasks: list[pushdown.Task] = []
         for shape in self.model.targeted:
             focus = targets.focus_nodes(ev, shape.targets, restrict)
             if not focus:
                 continue
+            pattern = pushdown.focus_pattern(data, shape.targets) if restrict is None and self.use_pushdown else None
             if shape.is_property:
-                tasks.append((shape, focus))
+                tasks.append(pushdown.Task(shape, focus, pattern))
                 continue
             node_vm = ValueMap(focus)
             for c in shape.constraints:
                 if isinstance(c, PropertyC):
                     if not c.shape.deactivated:
-                        tasks.append((c.shape, focus))
+                        tasks.append(pushdown.Task(c.shape, focus, pattern))
                 else:
                     raw.extend(c.check(ev, shape, node_vm))
-        grouped: dict[tuple[str, bool], list[tuple[Shape, set[OxTerm]]]] = {}
-        for shape, focus in tasks:
-            key = step_key(shape.path) if shape.path is not None else None
+        grouped: dict[tuple[str, bool], list[pushdown.Task]] = {}
+        for t in tasks:
+            key = step_key(t.shape.path) if t.shape.path is not None else None
             if key is None:
-                raw.extend(ev.validate(shape, focus))
+                raw.extend(ev.validate(t.shape, t.focus))
             else:
-                grouped.setdefault(key, []).append((shape, focus))
+                grouped.setdefault(key, []).append(t)
         for (iri, forward), group in grouped.items():
-            raw.extend(self._run_group(ev, ox.NamedNode(iri), forward, group))
-        return Report(_convert(raw, conv), self.shapes_graph, self.model.unsupported)
+            predicate = ox.NamedNode(iri)
+            if forward and restrict is None and self.use_pushdown:
+                pushed = [t for t in group if pushdown.pushable(t)]
+                if pushed:
+                    raw.extend(pushdown.run(data, predicate, pushed))
+                    group = [t for t in group if not pushdown.pushable(t)]
+            if group:
+                raw.extend(self._run_group(ev, predicate, forward, group))
+        return Report(LazyResults(raw, conv), self.shapes_graph, self.model.unsupported)
 
     @staticmethod
-    def _run_group(
-        ev: Evaluator, predicate: ox.NamedNode, forward: bool, group: list[tuple[Shape, set[OxTerm]]]
-    ) -> list[RawResult]:
+    def _run_group(ev: Evaluator, predicate: ox.NamedNode, forward: bool, group: list[pushdown.Task]) -> list[RawResult]:
         """One fetch along ``predicate`` for the union of the group's focus sets."""
-        distinct = list({id(f): f for _, f in group}.values())
+        distinct = list({id(t.focus): t.focus for t in group}.values())
         union = distinct[0] if len(distinct) == 1 else set().union(*distinct)
         fetch = ev.data.objects if forward else ev.data.subjects
         groups = fetch(predicate, union)
         out: list[RawResult] = []
-        for shape, focus in group:
-            exact = len(focus) == len(union)  # focus ⊆ union, so equal size means equal
-            out.extend(ev.validate(shape, focus, ValueMap(focus, groups, exact=exact)))
+        for t in group:
+            exact = len(t.focus) == len(union)  # focus ⊆ union, so equal size means equal
+            out.extend(ev.validate(t.shape, t.focus, ValueMap(t.focus, groups, exact=exact)))
         return out
 
 
-def _convert(raw: list[RawResult], conv: ToRdflib) -> list[ValidationResult]:
-    messages: dict[tuple[int, int], tuple[Literal, ...]] = {}
+class LazyResults:
+    """Raw results plus what it takes to turn them into ValidationResults, on first use.
 
-    def default_messages(shape: Shape, c: Constraint) -> tuple[Literal, ...]:
-        k = (shape.uid, id(c))
-        hit = messages.get(k)
-        if hit is None:
-            hit = messages[k] = shape.messages or (Literal(c.message(shape)),)
-        return hit
+    Converting 10^5-10^6 results to rdflib terms costs seconds; callers that only look at
+    ``conforms`` or ``counts()`` should not pay for it.
+    """
 
-    def one(r: RawResult) -> ValidationResult:
-        shape = r.shape
-        if r.path is not None:
-            path, path_key = r.path, term_key(r.path)
-        else:
-            path, path_key = shape.path_node, shape.path_key
-        return ValidationResult(
-            focus_node=conv(r.focus),
-            result_path=path,
-            value=conv(r.value) if r.value is not None else None,
-            source_shape=shape.node,
-            source_constraint_component=r.constraint.component,
-            severity=shape.severity,
-            messages=r.messages if r.messages is not None else default_messages(shape, r.constraint),
-            source_constraint=r.source_constraint,
-            details=tuple(one(d) for d in r.details),
-            shape_key=shape.key,
-            path_key=path_key,
-        )
+    def __init__(self, raw: list[RawResult], conv: ToRdflib) -> None:
+        self.raw = raw
+        self.conv = conv
 
-    return [one(r) for r in raw]
+    def __len__(self) -> int:
+        return len(self.raw)
+
+    def counts(self) -> Counter[tuple[Node, URIRef]]:
+        return Counter((r.shape.node, r.shape.severity) for r in self.raw)
+
+    def materialize(self) -> list[ValidationResult]:
+        conv = self.conv
+        messages: dict[tuple[int, int], tuple[Literal, ...]] = {}
+        new = ValidationResult.__new__
+        setattr_ = object.__setattr__
+
+        def default_messages(shape: Shape, c: Constraint) -> tuple[Literal, ...]:
+            k = (shape.uid, id(c))
+            hit = messages.get(k)
+            if hit is None:
+                hit = messages[k] = shape.messages or (Literal(c.message(shape)),)
+            return hit
+
+        def one(r: RawResult) -> ValidationResult:
+            shape = r.shape
+            if r.path is not None:
+                path, path_key = r.path, term_key(r.path)
+            else:
+                path, path_key = shape.path_node, shape.path_key
+            vr = new(ValidationResult)
+            for name, value in (
+                ("focus_node", conv(r.focus)),
+                ("result_path", path),
+                ("value", conv(r.value) if r.value is not None else None),
+                ("source_shape", shape.node),
+                ("source_constraint_component", r.constraint.component),
+                ("severity", shape.severity),
+                ("messages", r.messages if r.messages is not None else default_messages(shape, r.constraint)),
+                ("source_constraint", r.source_constraint),
+                ("details", tuple(one(d) for d in r.details) if r.details else ()),
+                ("shape_key", shape.key),
+                ("path_key", path_key),
+            ):
+                setattr_(vr, name, value)
+            return vr
+
+        return [one(r) for r in self.raw]
 
 
 __all__ = ["Validator", "Report", "ValidationResult"]

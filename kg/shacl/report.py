@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from typing import Protocol, runtime_checkable
 
 from rdflib import RDF, XSD, BNode, Graph, Literal, URIRef
 from rdflib.term import Node
@@ -49,6 +50,17 @@ class ValidationResult:
 Describe = Callable[[BNode], Iterable[tuple[Node, Node]]]
 
 
+@runtime_checkable
+class LazySource(Protocol):
+    """Results not yet converted to rdflib terms (see engine.LazyResults)."""
+
+    def __len__(self) -> int: ...
+
+    def counts(self) -> Counter[tuple[Node, URIRef]]: ...
+
+    def materialize(self) -> list[ValidationResult]: ...
+
+
 class Report:
     """Results of one validation; ``describe`` reads data blank nodes for ``to_graph``.
 
@@ -57,17 +69,30 @@ class Report:
     it from wherever the data lives, only when a graph is actually requested.
     """
 
-    def __init__(self, results: Iterable[ValidationResult] = (), shapes_graph: Graph | None = None,
+    def __init__(self, results: Iterable[ValidationResult] | LazySource = (), shapes_graph: Graph | None = None,
                  unsupported: Iterable[str] = (), describe: Describe | None = None) -> None:
-        self.results: list[ValidationResult] = list(results)
+        self._lazy: LazySource | None = None
+        self._results: list[ValidationResult] | None = None
+        if isinstance(results, LazySource):
+            self._lazy = results
+        else:
+            self._results = list(results)
         self.shapes_graph = shapes_graph
         self.unsupported: list[str] = list(unsupported)
         self.describe = describe
 
     @property
+    def results(self) -> list[ValidationResult]:
+        if self._results is None:
+            assert self._lazy is not None
+            self._results = self._lazy.materialize()
+            self._lazy = None
+        return self._results
+
+    @property
     def conforms(self) -> bool:
         """SHACL: a data graph conforms iff validation produced no results, of any severity."""
-        return not self.results
+        return len(self) == 0
 
     def _by(self, severity: URIRef) -> list[ValidationResult]:
         return [r for r in self.results if r.severity == severity]
@@ -85,6 +110,9 @@ class Report:
         return self._by(INFO)
 
     def counts(self) -> Counter[tuple[Node, URIRef]]:
+        """Result counts per (source shape, severity); cheap, needs no result conversion."""
+        if self._lazy is not None:
+            return self._lazy.counts()
         return Counter((r.source_shape, r.severity) for r in self.results)
 
     def keys(self) -> Counter[tuple[str, str, str, str, str, str]]:
@@ -99,7 +127,7 @@ class Report:
         )
 
     def __len__(self) -> int:
-        return len(self.results)
+        return len(self._lazy) if self._lazy is not None else len(self.results)
 
     def __repr__(self) -> str:
         return f"<Report conforms={self.conforms} results={len(self.results)}>"

@@ -1,0 +1,269 @@
+"""SPARQL queries with a real time limit, in worker processes reading consistent snapshots.
+
+pyoxigraph cannot cancel a query, and opening its on-disk store read-only while another
+process writes is undefined. So the process that owns the store writes a cheap checkpoint
+(`Store.backup`: hard links to immutable files) after each committed change, and a pool of
+worker processes answers queries from the newest checkpoint. A query over its time limit is
+stopped by killing its worker (its CPU is free at once) and a fresh worker takes its place;
+other requests keep being served by the rest of the pool. Snapshots also give every query a
+consistent view: a reader never sees half of a replace.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import itertools
+import logging
+import multiprocessing
+import queue
+import secrets
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from multiprocessing.connection import Connection
+from pathlib import Path
+from typing import Any
+
+from .config import Settings
+from .errors import AgoraError, BadInput, QueryTimeout, StoreUnavailable
+
+log = logging.getLogger("agora.executor")
+CHUNK = 64 * 1024
+
+
+@dataclass
+class QueryJob:
+    query: str
+    default_graph_uris: list[str] = field(default_factory=list)
+    named_graph_uris: list[str] = field(default_factory=list)
+    select_format: str = "json"
+    graph_format: str = "text/turtle"
+    max_rows: int = 100_000
+    base_iri: str | None = None
+
+
+class _Worker:
+    _ids = itertools.count(1)
+
+    def __init__(self, settings: Settings) -> None:
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child = ctx.Pipe()
+        self.process = ctx.Process(target=_worker_main, args=(child, settings), daemon=True,
+                                   name=f"agora-query-{next(self._ids)}")
+        self.process.start()
+        child.close()
+
+    def kill(self) -> None:
+        with contextlib.suppress(Exception):
+            self.process.kill()
+            self.process.join(timeout=5)
+        with contextlib.suppress(Exception):
+            self.conn.close()
+
+
+class QueryExecutor:
+    def __init__(self, store: Any, *, workers: int | None = None, timeout: float | None = None) -> None:
+        self.store = store
+        self.settings: Settings = store.settings
+        self.timeout = timeout if timeout is not None else self.settings.query_timeout
+        self.root = self.settings.data_dir / "snapshots"
+        shutil.rmtree(self.root, ignore_errors=True)
+        self.root.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.Lock()
+        self._snapshot: tuple[int, Path] | None = None
+        self._in_use: dict[Path, int] = {}
+        self._idle: queue.Queue[_Worker] = queue.Queue()
+        self._all: set[_Worker] = set()
+        self._closed = False
+        n = max(1, workers if workers is not None else self.settings.query_workers)
+        for _ in range(n):
+            self._spawn()
+
+    # -- snapshots ----------------------------------------------------------------------------
+    def snapshot(self) -> Path:
+        """The checkpoint for the store's current generation (made on first use after a change)."""
+        with self._lock:
+            gen = self.store.generation
+            if self._snapshot is None or self._snapshot[0] != gen:
+                path = self.root / f"{gen}-{secrets.token_hex(4)}"
+                with self.store.write_lock:
+                    gen = self.store.generation
+                    self.store.ox.backup(str(path))
+                old = self._snapshot
+                self._snapshot = (gen, path)
+                if old is not None:
+                    self._release_locked(old[1], 0)
+            return self._snapshot[1]
+
+    def _acquire_snapshot(self) -> Path:
+        path = self.snapshot()
+        with self._lock:
+            self._in_use[path] = self._in_use.get(path, 0) + 1
+        return path
+
+    def _release_locked(self, path: Path, delta: int) -> None:
+        count = self._in_use.get(path, 0) + delta
+        current = self._snapshot[1] if self._snapshot else None
+        if count <= 0:
+            self._in_use.pop(path, None)
+            if path != current:
+                shutil.rmtree(path, ignore_errors=True)
+        else:
+            self._in_use[path] = count
+
+    def _release(self, path: Path) -> None:
+        with self._lock:
+            self._release_locked(path, -1)
+
+    # -- workers ------------------------------------------------------------------------------
+    def _spawn(self) -> None:
+        w = _Worker(self.settings)
+        self._all.add(w)
+        self._idle.put(w)
+
+    def _retire(self, w: _Worker) -> None:
+        w.kill()
+        self._all.discard(w)
+        if not self._closed:
+            self._spawn()
+
+    def run(self, job: QueryJob) -> tuple[dict[str, Any], Iterator[bytes]]:
+        """Start a query; returns its head (kind, media type) and an iterator over the body.
+
+        Raises QueryTimeout (HTTP 503 + Retry-After) when the limit passes before the answer
+        starts, or when no worker frees up within the limit (overload). Errors the query itself
+        causes (syntax, evaluation) come back as AgoraErrors with their proper status.
+        """
+        deadline = time.monotonic() + self.timeout
+        try:
+            worker = self._idle.get(timeout=self.timeout)
+        except queue.Empty:
+            raise QueryTimeout(f"all {len(self._all)} query workers are busy; try again shortly") from None
+        snapshot = self._acquire_snapshot()
+        try:
+            worker.conn.send((str(snapshot), job))
+            head = self._receive(worker, deadline)
+        except BaseException:
+            self._release(snapshot)
+            self._retire(worker) if worker.process.is_alive() else self._retire(worker)
+            raise
+        if head[0] == "error":
+            self._release(snapshot)
+            self._idle.put(worker)
+            raise _rebuild_error(head)
+        return head[1], self._body(worker, snapshot, deadline)
+
+    def _receive(self, worker: _Worker, deadline: float) -> tuple[Any, ...]:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0 or not worker.conn.poll(remaining):
+            raise QueryTimeout(f"the query ran over the {self.timeout:g} s time limit and was stopped")
+        try:
+            return worker.conn.recv()
+        except (EOFError, OSError) as exc:
+            raise StoreUnavailable("the query worker stopped unexpectedly") from exc
+
+    def _body(self, worker: _Worker, snapshot: Path, deadline: float) -> Iterator[bytes]:
+        done = False
+        try:
+            while True:
+                msg = self._receive(worker, deadline)
+                if msg[0] == "chunk":
+                    yield msg[1]
+                elif msg[0] == "end":
+                    done = True
+                    return
+                else:  # an error after the response started: the stream just ends
+                    done = True
+                    log.warning("query failed while streaming: %s", msg)
+                    return
+        except QueryTimeout:
+            log.warning("query stopped at its time limit while streaming its results")
+        finally:
+            self._release(snapshot)
+            if done:
+                self._idle.put(worker)
+            else:
+                self._retire(worker)
+
+    def close(self) -> None:
+        self._closed = True
+        for w in list(self._all):
+            with contextlib.suppress(Exception):
+                w.conn.send(None)
+            w.kill()
+        self._all.clear()
+        shutil.rmtree(self.root, ignore_errors=True)
+
+
+def _rebuild_error(msg: tuple[Any, ...]) -> AgoraError:
+    _tag, name, message, details, status = msg
+    cls = {"BadInput": BadInput, "QueryTimeout": QueryTimeout}.get(name, AgoraError)
+    err = cls(message, **(details or {}))
+    err.http_status = status
+    if isinstance(err, BadInput):
+        err.exit_code = 2
+    return err
+
+
+def _worker_main(conn: Connection, settings: Settings) -> None:
+    """Answer jobs from the pipe until told to stop; each job names the snapshot to read."""
+    from .query import run_query
+    from .rdfio import parse_format, serialize_triples
+    from .results import SELECT_MEDIA_TYPES, SELECT_WRITERS, ask_text
+    from .store import AgoraStore
+
+    store: AgoraStore | None = None
+    opened: str | None = None
+    while True:
+        try:
+            item = conn.recv()
+        except (EOFError, OSError):
+            return
+        if item is None:
+            return
+        snapshot, job = item
+        try:
+            if opened != snapshot:
+                if store is not None:
+                    store.close()
+                store = AgoraStore(settings, snapshot=Path(snapshot))
+                opened = snapshot
+            outcome = run_query(store, job.query, default_graph_uris=job.default_graph_uris or None,
+                                named_graph_uris=job.named_graph_uris or None, base_iri=job.base_iri)
+            if outcome.kind == "graph":
+                fmt = parse_format(job.graph_format)
+                triples = itertools.islice(outcome.triples, job.max_rows)
+                conn.send(("head", {"kind": "graph", "media_type": fmt.media_type}))
+                data = serialize_triples(triples, fmt)
+                for i in range(0, len(data), CHUNK):
+                    conn.send(("chunk", data[i:i + CHUNK]))
+            elif outcome.kind == "ask":
+                conn.send(("head", {"kind": "ask", "media_type": SELECT_MEDIA_TYPES[job.select_format]}))
+                conn.send(("chunk", ask_text(bool(outcome.boolean), job.select_format)))
+            else:
+                rows = itertools.islice(outcome.rows, job.max_rows)
+                writer = SELECT_WRITERS[job.select_format](outcome.variables, rows)
+                first = next(writer)
+                buffer = [first]
+                size = len(first)
+                sent_head = False
+                for piece in writer:
+                    buffer.append(piece)
+                    size += len(piece)
+                    if size >= CHUNK:
+                        if not sent_head:
+                            conn.send(("head", {"kind": "select",
+                                                "media_type": SELECT_MEDIA_TYPES[job.select_format]}))
+                            sent_head = True
+                        conn.send(("chunk", b"".join(buffer)))
+                        buffer, size = [], 0
+                if not sent_head:
+                    conn.send(("head", {"kind": "select", "media_type": SELECT_MEDIA_TYPES[job.select_format]}))
+                conn.send(("chunk", b"".join(buffer)))
+            conn.send(("end", None))
+        except AgoraError as exc:
+            conn.send(("error", type(exc).__name__, exc.message, exc.details, exc.http_status))
+        except Exception as exc:  # anything else is an evaluation failure of this query
+            conn.send(("error", "BadInput", f"query evaluation failed: {exc}", {}, 400))

@@ -1,0 +1,144 @@
+"""The SPARQL endpoint as clients meet it: protocol, formats, updates with validation, GSP, limits."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+from fastapi.testclient import TestClient
+
+from agora.api.app import create_app
+from agora.kg.config import load_settings
+
+TTL = ('@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n'
+       '@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n'
+       '<http://ex/d1> a dcat:Dataset ; dct:title "Traffic counts"@en ; dct:description "Counts."@en ;\n'
+       '  dcat:byteSize "0042"^^xsd:nonNegativeInteger .\n')
+
+
+@pytest.fixture
+def client(tmp_path):
+    settings = load_settings(tmp_path / "data", query_timeout=2.0, query_workers=2)
+    app = create_app(settings, load_demo=False)
+    with TestClient(app) as c:
+        c.app_state = app.state  # type: ignore[attr-defined]
+        yield c
+
+
+@pytest.fixture
+def writer(client):
+    _token, secret = client.app_state.ops.create_token("write")
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def _put(client, writer, name="cat", body=TTL):
+    r = client.put(f"/store?graph={name}", content=body, headers={**writer, "Content-Type": "text/turtle"})
+    assert r.status_code in (201, 204), r.text
+    return r
+
+
+def test_query_get_post_and_formats(client, writer):
+    _put(client, writer)
+    q = "SELECT ?t WHERE { <http://ex/d1> <http://purl.org/dc/terms/title> ?t }"
+    r = client.get("/sparql", params={"query": q})
+    assert r.status_code == 200 and r.headers["content-type"].startswith("application/sparql-results+json")
+    assert r.json()["results"]["bindings"][0]["t"] == {"type": "literal", "value": "Traffic counts", "xml:lang": "en"}
+    r = client.post("/sparql", data={"query": q}, headers={"Accept": "text/csv"})
+    assert r.text.splitlines() == ["t", "Traffic counts"]
+    r = client.post("/sparql", content=q, headers={"Content-Type": "application/sparql-query",
+                                                   "Accept": "application/sparql-results+xml"})
+    assert "<literal xml:lang=\"en\">Traffic counts</literal>" in r.text
+    r = client.get("/sparql", params={"query": q, "format": "tsv"})
+    assert r.text.splitlines()[1] == '"Traffic counts"@en'
+    r = client.get("/sparql", params={"query": "CONSTRUCT WHERE { ?s <http://www.w3.org/ns/dcat#byteSize> ?o }"},
+                   headers={"Accept": "application/n-triples"})
+    assert '"0042"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in r.text
+    r = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert r.json()["boolean"] is True
+
+
+def test_service_description_and_errors(client):
+    r = client.get("/sparql", headers={"Accept": "text/turtle"})
+    assert r.status_code == 200 and "sd:Service" in r.text or "service-description#Service" in r.text
+    r = client.get("/sparql", params={"query": "SELECT WHERE {"})
+    assert r.status_code == 400 and "syntax" in r.json()["message"].lower()
+    assert "Traceback" not in r.text
+    r = client.post("/sparql", content="x", headers={"Content-Type": "text/plain"})
+    assert r.status_code == 415
+
+
+def test_service_clauses_are_refused_unless_allowlisted(client):
+    r = client.get("/sparql", params={"query": "SELECT * WHERE { SERVICE <http://169.254.169.254/> { ?s ?p ?o } }"})
+    assert r.status_code == 400 and "allowlist" in r.json()["message"]
+
+
+def test_a_query_over_its_time_limit_is_stopped_with_503(client, writer):
+    _put(client, writer)
+    slow = ("SELECT (COUNT(*) AS ?n) WHERE { VALUES ?a { 1 2 3 4 5 6 7 8 9 10 } "
+            + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(8)) + " }")
+    t = time.monotonic()
+    r = client.get("/sparql", params={"query": slow})
+    elapsed = time.monotonic() - t
+    assert r.status_code == 503 and r.headers["retry-after"]
+    assert "time limit" in r.json()["message"]
+    assert elapsed < 2.0 + 3.0  # stopped, not left to run for minutes
+    # The pool recovered: the next query is answered.
+    r = client.get("/sparql", params={"query": "ASK { ?s ?p ?o }"})
+    assert r.status_code == 200
+
+
+def test_writes_need_a_write_token(client):
+    r = client.post("/sparql", content="INSERT DATA { GRAPH <http://ex/g> { <http://ex/a> <http://ex/p> 1 } }",
+                    headers={"Content-Type": "application/sparql-update"})
+    assert r.status_code == 401 and r.headers["www-authenticate"].startswith("Bearer")
+    _t, read = client.app_state.ops.create_token("read")
+    r = client.put("/store?graph=x", content=TTL, headers={"Authorization": f"Bearer {read}",
+                                                            "Content-Type": "text/turtle"})
+    assert r.status_code == 403
+
+
+def test_update_is_validated_and_atomic(client, writer):
+    _put(client, writer)
+    graph = client.get("/api/sources/cat").json()["graph"]
+    # Removing the mandatory title would break the shapes: 422 with the report, nothing changes.
+    r = client.post("/sparql", content=f"DELETE WHERE {{ GRAPH <{graph}> {{ ?d <http://purl.org/dc/terms/title> ?t }} }}",
+                    headers={**writer, "Content-Type": "application/sparql-update"})
+    assert r.status_code == 422
+    assert any(res["path"] == "http://purl.org/dc/terms/title" for res in r.json()["report"]["results"])
+    titles = client.get("/sparql", params={"query": "SELECT ?t WHERE { <http://ex/d1> <http://purl.org/dc/terms/title> ?t }"})
+    assert len(titles.json()["results"]["bindings"]) == 1
+    # A valid update goes in and is recorded as a new version of the source.
+    r = client.post("/sparql", data={"update": f'INSERT DATA {{ GRAPH <{graph}> {{ <http://ex/d1> '
+                                               f'<http://purl.org/dc/terms/title> "Verkeerstellingen"@nl }} }}'},
+                    headers=writer)
+    assert r.status_code == 204, r.text
+    assert client.get("/api/sources/cat").json()["version"] == 2
+    # Writes to the union default graph are refused with a clear message.
+    r = client.post("/sparql", content="INSERT DATA { <http://ex/a> <http://ex/p> 1 }",
+                    headers={**writer, "Content-Type": "application/sparql-update"})
+    assert r.status_code == 400 and "default graph" in r.json()["message"]
+
+
+def test_graph_store_protocol_with_etags(client, writer):
+    r = _put(client, writer)
+    assert r.status_code == 201
+    etag = r.headers["etag"]
+    r = client.get("/store?graph=cat", headers={"Accept": "application/n-triples"})
+    assert r.status_code == 200 and r.headers["etag"] == etag
+    assert '"0042"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>' in r.text
+    assert client.head("/store?graph=cat").status_code == 200
+    # Two curators: the second one's edit is based on an old ETag and is refused.
+    r = client.put("/store?graph=cat", content=TTL, headers={**writer, "Content-Type": "text/turtle", "If-Match": etag})
+    assert r.status_code == 204
+    r = client.put("/store?graph=cat", content=TTL, headers={**writer, "Content-Type": "text/turtle", "If-Match": etag})
+    assert r.status_code == 412
+    more = '<http://ex/d1> <http://www.w3.org/ns/dcat#keyword> "traffic"@en .'
+    r = client.post("/store?graph=cat", content=more, headers={**writer, "Content-Type": "application/n-triples"})
+    assert r.status_code == 204
+    r = client.get("/sparql", params={"query": "SELECT ?k WHERE { <http://ex/d1> <http://www.w3.org/ns/dcat#keyword> ?k }"})
+    assert json.loads(r.text)["results"]["bindings"][0]["k"]["value"] == "traffic"
+    r = client.put("/store?default", content=TTL, headers={**writer, "Content-Type": "text/turtle"})
+    assert r.status_code == 400
+    assert client.delete("/store?graph=cat", headers=writer).status_code == 204
+    assert client.get("/store?graph=cat").status_code == 404
