@@ -71,6 +71,17 @@ class ValueRestorer:
         return int(next(iter(res))["n"].value)
 
 
+def _value_restorer(store: Any, graphs: list[ox.NamedNode], restorer: Any) -> ValueRestorer:
+    """One ValueRestorer per store generation and dataset: building it walks every fidelity record."""
+    cache = store.__dict__.setdefault("_value_restorers", {})
+    key = (store.generation, tuple(g.value if isinstance(g, ox.NamedNode) else str(g) for g in graphs))
+    vr = cache.get(key)
+    if vr is None:
+        cache.clear()
+        vr = cache[key] = ValueRestorer(store, graphs, restorer)
+    return vr
+
+
 def run_query(store: Any, text: str, *, default_graph_uris: list[str] | None = None,
               named_graph_uris: list[str] | None = None, base_iri: str | None = None) -> QueryOutcome:
     """Evaluate a query; raises BadInput with the parser's message for syntax errors."""
@@ -111,7 +122,7 @@ def run_query(store: Any, text: str, *, default_graph_uris: list[str] | None = N
         return QueryOutcome("ask", boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
         variables = [v.value for v in result.variables]
-        values = ValueRestorer(store, default, restorer) if restorer else None
+        values = _value_restorer(store, default, restorer) if restorer else None
 
         def rows() -> Iterator[list[object | None]]:
             for sol in result:
