@@ -42,7 +42,7 @@ from datetime import date, timedelta
 from pathlib import Path
 from typing import TextIO
 
-GENERATOR_VERSION = 1
+GENERATOR_VERSION = 2
 """Bump whenever the output for given arguments changes, so cached catalogs are regenerated."""
 
 FORMATS = ("nt", "ttl", "nq")
@@ -283,7 +283,7 @@ TOPICS: tuple[Topic, ...] = (
            ("building permits|construction|planning", "byggetilladelser|byggeri|planlægning",
             "vergunningen|bouw|ruimtelijke ordening", "permessi|edilizia|pianificazione",
             "Baugenehmigungen|Bauvorhaben|Planung")),
-    _topic("land-use", "urban-planning", "REGI",
+    _topic("land-use", "buildings", "REGI",
            ("Land use plan", "Lokalplan", "Bestemmingsplan", "Piano regolatore", "Bebauungsplan"),
            ("zoning|land use|urban planning", "lokalplan|arealanvendelse|byplanlægning",
             "bestemmingsplan|grondgebruik|stedenbouw", "zonizzazione|uso del suolo|urbanistica",
@@ -294,7 +294,7 @@ TOPICS: tuple[Topic, ...] = (
            ("tourism|visitors|footfall|hotels", "turisme|besøgende|fodgængere|hoteller",
             "toerisme|bezoekers|passantentellingen|hotels", "turismo|visitatori|presenze|alberghi",
             "Tourismus|Besucher|Passantenfrequenz|Hotels")),
-    _topic("population", "demography", "SOCI",
+    _topic("population", "governance", "SOCI",
            ("Population by district", "Befolkning fordelt på bydele", "Bevolking per wijk",
             "Popolazione per quartiere", "Bevölkerung nach Stadtteilen"),
            ("population|demography|districts", "befolkning|demografi|bydele", "bevolking|demografie|wijken",
@@ -440,7 +440,7 @@ FILE_TYPES: tuple[tuple[str, str, str], ...] = (
     ("XML", "application/xml", "xml"),
     ("XLSX", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet", "xlsx"),
     ("SHP", "application/zip", "zip"),
-    ("GPKG", "application/geopackage+sqlite3", "gpkg"),
+    ("GEOTIFF", "image/tiff", "tif"),
     ("RDF_TURTLE", "text/turtle", "ttl"),
 )
 LICENCES = ("CC_BY_4_0", "CC_BY_4_0", "CC_BY_4_0", "CC0", "CC0", "CC_BYSA_4_0", "ODC_ODBL", "ODC_BY",

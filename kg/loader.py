@@ -211,13 +211,37 @@ def _digest(docs: list[RDFInput]) -> str:
 
 
 def _store_report(store: Any, graph: ox.NamedNode, report: Any) -> None:
-    """Keep the (warnings-only) report of a committed version next to it, capped in size."""
-    g = report.to_graph()
-    if len(g) > 200_000:
-        return
-    from .rdfio import from_rdflib
+    """Keep a summary of a committed version's report: per shape, severity and path, a count and examples.
 
-    store.ox.bulk_extend(ox.Quad(from_rdflib(s), from_rdflib(p), from_rdflib(o), graph) for s, p, o in g)
+    A catalog with 10,000 warnings would otherwise carry 160,000 report triples per version; the
+    full report is one `agora validate --graph NAME` away.
+    """
+    from .report_formats import SH, _groups
+
+    agora = "https://w3id.org/agora/ns#"
+    quads = []
+    for i, ((severity, message, path), items) in enumerate(_groups(report)):
+        node = ox.NamedNode(f"{graph.value}#group-{i}")
+        quads += [
+            ox.Quad(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(agora + "ValidationSummary"), graph),
+            ox.Quad(node, ox.NamedNode(SH + "resultSeverity"), ox.NamedNode(SH + severity), graph),
+            ox.Quad(node, ox.NamedNode(SH + "resultMessage"), ox.Literal(message), graph),
+            ox.Quad(node, ox.NamedNode(agora + "resultCount"), ox.Literal(str(len(items)), datatype=XSD_INTEGER),
+                    graph),
+        ]
+        if items[0]["sourceShape"] and not items[0]["sourceShape"].startswith("_:"):
+            quads.append(ox.Quad(node, ox.NamedNode(SH + "sourceShape"), ox.NamedNode(items[0]["sourceShape"]), graph))
+        if path and "://" in path and " " not in path:
+            quads.append(ox.Quad(node, ox.NamedNode(SH + "resultPath"), ox.NamedNode(path), graph))
+        for item in items[:5]:
+            focus = item["focusNode"] or ""
+            if "://" in focus or focus.startswith("urn:"):
+                quads.append(ox.Quad(node, ox.NamedNode(SH + "focusNode"), ox.NamedNode(focus), graph))
+    store.ox.bulk_extend(quads)
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_INTEGER = ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")
 
 
 def delete_source(store: Any, name: str) -> SourceInfo:

@@ -142,3 +142,29 @@ def test_graph_store_protocol_with_etags(client, writer):
     assert r.status_code == 400
     assert client.delete("/store?graph=cat", headers=writer).status_code == 204
     assert client.get("/store?graph=cat").status_code == 404
+
+
+def test_a_slow_query_does_not_block_point_lookups(client, writer):
+    import threading
+
+    _put(client, writer)
+    slow = ("SELECT (COUNT(*) AS ?n) WHERE { " + " ".join(f"?s{i} ?p{i} ?o{i} ." for i in range(8)) + " }")
+    finished: dict[str, float] = {}
+
+    def run_slow() -> None:
+        r = client.get("/sparql", params={"query": slow})
+        finished["slow"] = time.monotonic()
+        finished["slow_status"] = r.status_code
+
+    t = threading.Thread(target=run_slow)
+    t.start()
+    time.sleep(0.3)
+    statuses = []
+    for _ in range(5):
+        r = client.get("/sparql", params={"query": "SELECT ?p ?o WHERE { <http://ex/d1> ?p ?o }"})
+        statuses.append(r.status_code)
+    answered = time.monotonic()
+    t.join()
+    assert statuses == [200] * 5
+    assert answered < finished["slow"]  # the lookups were answered while the aggregate was still running
+    assert finished["slow_status"] == 503

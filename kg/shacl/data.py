@@ -76,37 +76,33 @@ class DataAccess:
                 return scanned
         return self._lookup(predicate, nodes, forward=forward)
 
+    def select(self, query: str, *, type_graphs: bool = False) -> ox.QuerySolutions:
+        """A SPARQL SELECT over the data graphs (or data + background graphs) as default graph.
+
+        Bulk reads go through SPARQL rather than ``quads_for_pattern`` because a query decodes
+        only the projected variables, while each quad decodes subject, predicate, object and
+        graph name: on an on-disk store that is up to three times fewer RocksDB string lookups.
+        """
+        graphs = self.type_graphs if type_graphs else self.graphs
+        return self.store.query(query, default_graph=graphs)  # type: ignore[return-value]
+
     def _scan(self, predicate: ox.NamedNode, nodes: list[OxTerm], *, forward: bool, budget: int) -> Groups | None:
-        wanted = nodes if isinstance(nodes, (set, frozenset)) else set(nodes)
+        wanted = set(nodes)
         groups: Groups = {}
         get = groups.get
         seen = 0
-        for g in self.graphs:
-            it = self.store.quads_for_pattern(None, predicate, None, g)
-            if forward:
-                for q in it:
-                    seen += 1
-                    s = q.subject
-                    if s in wanted:
-                        lst = get(s)
-                        if lst is None:
-                            groups[s] = [q.object]
-                        else:
-                            lst.append(q.object)
-                    if seen > budget:
-                        return None
-            else:
-                for q in it:
-                    seen += 1
-                    o = q.object
-                    if o in wanted:
-                        lst = get(o)
-                        if lst is None:
-                            groups[o] = [q.subject]
-                        else:
-                            lst.append(q.subject)
-                    if seen > budget:
-                        return None
+        res = self.select(f"SELECT ?s ?o WHERE {{ ?s <{predicate.value}> ?o }}")
+        for s, o in res:
+            seen += 1
+            if seen > budget:
+                return None
+            k, v = (s, o) if forward else (o, s)
+            if k in wanted:
+                lst = get(k)
+                if lst is None:
+                    groups[k] = [v]
+                else:
+                    lst.append(v)
         if self._multi:
             _dedupe(groups)
         return groups
@@ -169,21 +165,19 @@ class DataAccess:
         return False
 
     def predicate_subjects(self, predicate: ox.NamedNode) -> set[OxTerm]:
-        return {q.subject for g in self.graphs for q in self.store.quads_for_pattern(None, predicate, None, g)}
+        return {sol[0] for sol in self.select(f"SELECT DISTINCT ?s WHERE {{ ?s <{predicate.value}> ?o }}")}
 
     def predicate_objects(self, predicate: ox.NamedNode) -> set[OxTerm]:
         """Objects of a predicate (targetObjectsOf); literals restored against their subjects."""
         if self.restore is None:
-            return {q.object for g in self.graphs for q in self.store.quads_for_pattern(None, predicate, None, g)}
+            return {sol[0] for sol in self.select(f"SELECT DISTINCT ?o WHERE {{ ?s <{predicate.value}> ?o }}")}
         out: set[OxTerm] = set()
         pairs: list[tuple[OxTerm, OxTerm]] = []
-        for g in self.graphs:
-            for q in self.store.quads_for_pattern(None, predicate, None, g):
-                o = q.object
-                if type(o) is _Literal:
-                    pairs.append((q.subject, o))
-                else:
-                    out.add(o)
+        for s, o in self.select(f"SELECT ?s ?o WHERE {{ ?s <{predicate.value}> ?o }}"):
+            if type(o) is _Literal:
+                pairs.append((s, o))
+            else:
+                out.add(o)
         if pairs:
             out.update(o for _, o in self.restore(predicate, pairs))
         return out
@@ -216,7 +210,7 @@ class DataAccess:
         """SHACL instances of ``cls`` using types from the data and background graphs."""
         hit = self._instances.get(cls)
         if hit is None:
-            hit = self._collect_instances(cls, self.type_graphs)
+            hit = self._collect_instances(cls, type_graphs=True)
             self._instances[cls] = hit
         return hit
 
@@ -224,18 +218,17 @@ class DataAccess:
         """Targets of sh:targetClass: typed in the data graphs, subclasses from everywhere."""
         hit = self._data_instances.get(cls)
         if hit is None:
-            hit = self._collect_instances(cls, self.graphs)
+            hit = self._collect_instances(cls, type_graphs=False)
             self._data_instances[cls] = hit
         return hit
 
-    def _collect_instances(self, cls: OxTerm, graphs: list) -> set[OxTerm]:
-        out: set[OxTerm] = set()
-        for c in self.subclass_closure(cls):
-            if not isinstance(c, _Subject):
-                continue
-            for g in graphs:
-                out.update(q.subject for q in self.store.quads_for_pattern(None, OX_RDF_TYPE, c, g))
-        return out
+    def _collect_instances(self, cls: OxTerm, *, type_graphs: bool) -> set[OxTerm]:
+        closure = [c for c in self.subclass_closure(cls) if isinstance(c, ox.NamedNode)]
+        if not closure:
+            return set()
+        values = " ".join(f"<{c.value}>" for c in closure)
+        q = f"SELECT DISTINCT ?s WHERE {{ ?s <{OX_RDF_TYPE.value}> ?t VALUES ?t {{ {values} }} }}"
+        return {sol[0] for sol in self.select(q, type_graphs=type_graphs)}
 
     def types(self, node: OxTerm, *, data_only: bool = False) -> frozenset[OxTerm]:
         if not isinstance(node, _Subject):

@@ -124,10 +124,11 @@ class Validator:
         for (iri, forward), group in grouped.items():
             predicate = ox.NamedNode(iri)
             if forward and restrict is None and self.use_pushdown:
-                pushed = [t for t in group if pushdown.pushable(t)]
+                decide = [(t, pushdown.pushable(t, data, predicate)) for t in group]
+                pushed = [t for t, ok in decide if ok]
                 if pushed:
                     raw.extend(pushdown.run(data, predicate, pushed))
-                    group = [t for t in group if not pushdown.pushable(t)]
+                    group = [t for t, ok in decide if not ok]
             if group:
                 raw.extend(self._run_group(ev, predicate, forward, group))
         return Report(LazyResults(raw, conv), self.shapes_graph, self.model.unsupported)

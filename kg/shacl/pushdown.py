@@ -33,8 +33,9 @@ from .valuemap import RawResult
 from .vocab import OX_RDF_TYPE
 
 PUSHABLE = (NodeKindC, ClassC, MinCountC, MaxCountC)
-# Below this many focus nodes, per-node lookups beat scanning a whole predicate.
+# Below this many focus nodes (and values), per-node lookups beat scanning a whole predicate.
 MIN_FOCUS = 200
+MAX_LOOKUP_VALUES = 2000
 
 _KIND_TEST = {ox.NamedNode: "isIRI(?o)", ox.BlankNode: "isBlank(?o)", ox.Literal: "isLiteral(?o)"}
 
@@ -68,15 +69,26 @@ def focus_pattern(data: DataAccess, targets: Targets) -> str | None:
     return " UNION ".join(parts)
 
 
-def pushable(task: Task) -> bool:
-    if len(task.focus) < MIN_FOCUS:
-        return False
+def pushable(task: Task, data: DataAccess, predicate: ox.NamedNode) -> bool:
     needs_pattern = False
     for c in task.shape.constraints:
         if not isinstance(c, PUSHABLE):
             return False
         needs_pattern = needs_pattern or (isinstance(c, MinCountC) and c.n > 0)
-    return task.pattern is not None or not needs_pattern
+    if needs_pattern and task.pattern is None:
+        return False
+    if len(task.focus) >= MIN_FOCUS:
+        return True
+    # Few focus nodes can still have many values (one catalogue, 10^5 dcat:dataset links).
+    return _value_count(data, predicate, task.focus) > MAX_LOOKUP_VALUES
+
+
+def _value_count(data: DataAccess, predicate: ox.NamedNode, focus: Collection[OxTerm]) -> int:
+    if not all(isinstance(f, ox.NamedNode) for f in focus):
+        return 0
+    values = " ".join(_iri(f) for f in focus)
+    res = data.select(f"SELECT (COUNT(*) AS ?n) WHERE {{ VALUES ?s {{ {values} }} ?s <{predicate.value}> ?o }}")
+    return next((int(sol[0].value) for sol in res), 0)
 
 
 def run(data: DataAccess, predicate: ox.NamedNode, tasks: list[Task]) -> list[RawResult]:
@@ -186,4 +198,4 @@ class _Queries:
         return [sol[0] for sol in res]
 
 
-__all__ = ["Task", "focus_pattern", "pushable", "run", "Collection"]
+__all__ = ["Task", "focus_pattern", "pushable", "run"]
