@@ -56,6 +56,9 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
     app.add_middleware(CORSMiddleware, allow_origins=["*"], allow_methods=["GET", "POST", "HEAD", "OPTIONS"],
                        allow_headers=["Accept", "Content-Type", "Authorization", "If-Match", "If-None-Match"],
                        expose_headers=["ETag", "Retry-After"])
+    from .limits import install_limits
+
+    install_limits(app, settings)
     app.state.settings = settings
     app.state.executor = None
     app.state.store = store

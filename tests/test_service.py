@@ -67,3 +67,16 @@ def test_configuration_precedence_file_then_environment_then_flags(tmp_path, mon
     (data / "agora.toml").write_text("no_such_setting = 1\n")
     with pytest.raises(BadInput, match="unknown setting"):
         load_settings(data)
+
+
+def test_body_size_and_rate_limits(tmp_path):
+    settings = load_settings(tmp_path / "data", max_body_bytes=1000, rate_limit_per_minute=5)
+    app = create_app(settings, load_demo=False)
+    with TestClient(app) as client:
+        r = client.put("/store?graph=x", content=b"x" * 2000, headers={"Content-Type": "text/turtle"})
+        assert r.status_code == 413 and "limit" in r.json()["message"]
+        codes = [client.get("/api/sources").status_code for _ in range(8)]
+        assert codes[:4] == [200] * 4 and codes[-1] == 429
+        r = client.get("/api/sources")
+        assert r.status_code == 429 and int(r.headers["retry-after"]) >= 1
+        assert client.get("/healthz").status_code == 200  # health checks are never limited
