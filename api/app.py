@@ -100,6 +100,7 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
     from . import routes_sources, routes_sparql
 
     app.include_router(routes_sources.router)
+    app.include_router(routes_sources.admin)
     app.include_router(routes_sparql.router)
     static = HERE / "static"
     if static.is_dir():

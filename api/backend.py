@@ -83,6 +83,16 @@ class LocalBackend:
 
         return self.store.export(name, parse_format(fmt))
 
+    def rollback(self, name: str) -> dict[str, Any]:
+        from agora.kg.history import rollback
+
+        return rollback(self.store, name).to_dict()
+
+    def backup(self, target: Path) -> dict[str, Any]:
+        from agora.kg.backup import backup
+
+        return backup(self.store, target)
+
     def close(self) -> None:
         self.store.close()
 
@@ -145,6 +155,12 @@ class RemoteBackend:
     def export(self, name: str | None, fmt: str) -> bytes:
         params = {"graph": name} if name else {"default": ""}
         return self._check(self.client.get("/store", params={**params, "format": fmt})).content
+
+    def rollback(self, name: str) -> dict[str, Any]:
+        return self._check(self.client.post(f"/api/sources/{name}/rollback")).json()
+
+    def backup(self, target: Path) -> dict[str, Any]:
+        return self._check(self.client.post("/api/admin/backup", params={"dir": str(Path(target).resolve())})).json()
 
     def close(self) -> None:
         self.client.close()

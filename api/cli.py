@@ -290,6 +290,78 @@ def validate(
         raise typer.Exit(1)
 
 
+@app.command()
+def rollback(
+    name: Annotated[str, typer.Argument(help="Source name or graph IRI.")],
+    data_dir: DataDir = None,
+    token: TokenOpt = None,
+) -> None:
+    """Make the previous version of a source current again (the undone version is kept).
+
+    Example: `agora rollback amsterdam`
+    """
+    from .backend import open_backend
+
+    try:
+        backend = open_backend(_settings(data_dir), token)
+        info = backend.rollback(name)  # type: ignore[attr-defined]
+        backend.close()
+    except AgoraError as exc:
+        _fail(exc)
+        return
+    out.print(f"source [bold]{info['name']}[/] is back at version {info['version']} ({info['triples']:,} triples)",
+              highlight=False)
+
+
+@app.command()
+def backup(
+    target: Annotated[Path, typer.Argument(help="A new, empty directory for the backup.")],
+    data_dir: DataDir = None,
+    token: TokenOpt = None,
+) -> None:
+    """Write a consistent backup (store, tokens, audit log, registered shapes), also while the server runs.
+
+    Example: `agora backup /backups/agora-2026-11-25`
+    """
+    from .backend import open_backend
+
+    try:
+        backend = open_backend(_settings(data_dir), token)
+        manifest = backend.backup(target)  # type: ignore[attr-defined]
+        backend.close()
+    except AgoraError as exc:
+        _fail(exc)
+        return
+    out.print(f"backup of {len(manifest['sources'])} sources written to {target}", highlight=False)
+
+
+@app.command()
+def restore(
+    source: Annotated[Path, typer.Argument(help="A directory written by `agora backup`.")],
+    data_dir: DataDir = None,
+) -> None:
+    """Restore a backup into the data directory (stop the server first; the replaced data is kept aside).
+
+    Example: `agora restore /backups/agora-2026-11-25 --data-dir ./agora-data`
+    """
+    from agora.kg.backup import restore as do_restore
+
+    from .backend import running_server
+
+    try:
+        settings = _settings(data_dir)
+        if running_server(settings):
+            from agora.kg.errors import StoreUnavailable
+
+            raise StoreUnavailable("a server is running on this data directory; stop it before restoring")
+        manifest = do_restore(source, settings)
+    except AgoraError as exc:
+        _fail(exc)
+        return
+    out.print(f"restored {len(manifest['sources'])} sources from {source}; the replaced data is in "
+              f"{manifest['replaced_kept_in']}", highlight=False)
+
+
 @token_app.command("create")
 def token_create(
     scope: Annotated[str, typer.Option("--scope", help="read, write or admin.")],

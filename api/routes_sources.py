@@ -105,3 +105,34 @@ def export_source(name: str, request: Request, format: str = "turtle") -> Any:
     return Response(data, media_type=fmt.media_type)
 
 
+
+
+@router.post("/{name}/rollback", summary="Make the previous version of a source current again")
+def rollback_source(name: str, request: Request) -> dict[str, Any]:
+    from agora.kg.history import rollback
+
+    token = require_scope(request, "write")
+    _check_owner(request, token, name)
+    info = rollback(request.app.state.store, name)
+    request.app.state.ops.audit(token.name, "rollback", source=name, triples=info.current.triples,
+                                detail={"version": info.current.number})
+    return info.to_dict()
+
+
+admin = APIRouter(prefix="/api/admin", tags=["admin"])
+
+
+@admin.post("/backup", summary="Write a consistent backup of the data directory to a directory on the server")
+def backup_now(request: Request, dir: str) -> dict[str, Any]:
+    from agora.kg.backup import backup
+
+    token = require_scope(request, "admin")
+    manifest = backup(request.app.state.store, Path(dir))
+    request.app.state.ops.audit(token.name, "backup", detail={"dir": dir})
+    return manifest
+
+
+@admin.get("/audit", summary="The audit log of writes (admins only)")
+def audit_log(request: Request, limit: int = 100, source: str | None = None) -> list[dict[str, Any]]:
+    require_scope(request, "admin")
+    return request.app.state.ops.audit_log(limit=min(limit, 10_000), source=source)
