@@ -97,11 +97,20 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
         sources = store.sources(include_system=False)
         return templates.TemplateResponse(request, "landing.html", {"counts": counts, "sources": sources})
 
-    from . import routes_sources, routes_sparql
+    from . import routes_policy, routes_quality, routes_sources, routes_sparql
 
+    app.include_router(routes_policy.router)
+    app.include_router(routes_quality.router)
+    app.include_router(routes_quality.profiles_router)
     app.include_router(routes_sources.router)
     app.include_router(routes_sources.admin)
     app.include_router(routes_sparql.router)
+    from .graphql import make_graphql_router
+
+    app.include_router(make_graphql_router())
+    from . import pages
+
+    app.include_router(pages.router)
     static = HERE / "static"
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=str(static)), name="static")

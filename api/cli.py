@@ -25,6 +25,12 @@ app = typer.Typer(
 token_app = typer.Typer(help="Create, list, rotate and revoke API tokens (stored hashed).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
+from .cli_policy import policy_app  # noqa: E402
+from .cli_quality import quality_command  # noqa: E402
+
+app.add_typer(policy_app, name="policy")
+app.command("quality")(quality_command)
+
 out = Console()
 err = Console(stderr=True)
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import re
 import threading
+import uuid
 from typing import Any
 
 import pyoxigraph as ox
@@ -50,6 +52,26 @@ def _check_service(request: Request, text: str) -> None:
                            "configured allowlist (service_allowlist)")
 
 
+def _decode(request: Request, body: bytes) -> str:
+    """The request body as text, in its declared charset (UTF-8 by default); undecodable is a 400."""
+    ctype = request.headers.get("content-type", "")
+    charset = "utf-8"
+    for part in ctype.split(";")[1:]:
+        key, _, value = part.strip().partition("=")
+        if key.lower() == "charset" and value:
+            charset = value.strip('"').lower()
+    if charset not in ("utf-8", "utf8", "us-ascii", "ascii"):
+        raise UnsupportedMediaType(f"charset {charset!r} is not supported: send UTF-8")
+    try:
+        return body.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise BadInput(f"the request body is not valid UTF-8 ({exc})") from None
+
+
+def _base(request: Request) -> str:
+    return str(request.url_for("sparql_get"))
+
+
 async def _query(request: Request, text: str, default: list[str], named: list[str], fmt: str | None) -> Response:
     _check_service(request, text)
     accept = request.headers.get("accept")
@@ -58,7 +80,7 @@ async def _query(request: Request, text: str, default: list[str], named: list[st
                    select_format=select_format(accept, fmt if fmt in (None, "json", "xml", "csv", "tsv") else None),
                    graph_format=graph_format(accept, fmt if fmt not in ("json", "xml", "csv", "tsv") else None
                                              ).media_type,
-                   max_rows=settings.max_result_rows)
+                   max_rows=settings.max_result_rows, base_iri=_base(request))
     head, body = await run_in_threadpool(executor(request).run, job)
     return StreamingResponse(iterate_in_threadpool(body), media_type=head["media_type"],
                              headers={"Vary": "Accept"})
@@ -72,10 +94,16 @@ async def _update(request: Request, text: str, using: list[str], using_named: li
     token = _update_token(request)
     store = request.app.state.store
     settings = request.app.state.settings
-    for name in _named_sources(store, text):
+    names = _named_sources(store, text)
+    if re.search(r"(?i)\b(CLEAR|DROP)\s+(SILENT\s+)?(ALL|NAMED)\b", text):
+        names = [s.name for s in store.sources(include_system=False)]
+    for name in names:
         _check_owner(request, token, name)
+    if (using or using_named) and re.search(r"(?i)\b(WITH|USING)\b", re.sub(r'"[^"\n]*"|<[^>]*>|#[^\n]*', " ", text)):
+        raise BadInput("using-graph-uri/using-named-graph-uri cannot be combined with WITH or USING in the update")
     result = await run_in_threadpool(run_update, store, text, user=token.name, validate=settings.validate_on_load,
-                                     using_graph_uris=using or None, using_named_graph_uris=using_named or None)
+                                     using_graph_uris=using or None, using_named_graph_uris=using_named or None,
+                                     base_iri=_base(request))
     ops = request.app.state.ops
     for name in result.sources:
         if ops.owner(name) is None:
@@ -114,6 +142,12 @@ async def sparql_get(request: Request) -> Response:
     if len(queries) > 1:
         raise BadInput("give exactly one query parameter")
     if not queries:
+        from .pages import wants_editor
+
+        if wants_editor(request):  # a person in a browser gets the query editor
+            from fastapi.responses import RedirectResponse
+
+            return RedirectResponse("/query", status_code=303)
         fmt = graph_format(request.headers.get("accept"), params.get("format"))
         return Response(service_description(str(request.url_for("sparql_get")), fmt), media_type=fmt.media_type)
     return await _query(request, queries[0], params.getlist("default-graph-uri"), params.getlist("named-graph-uri"),
@@ -128,9 +162,9 @@ async def sparql_post(request: Request) -> Response:
     named = params.getlist("named-graph-uri")
     fmt = params.get("format")
     if ctype == "application/sparql-query":
-        return await _query(request, (await request.body()).decode("utf-8"), default, named, fmt)
+        return await _query(request, _decode(request, await request.body()), default, named, fmt)
     if ctype == "application/sparql-update":
-        return await _update(request, (await request.body()).decode("utf-8"), params.getlist("using-graph-uri"),
+        return await _update(request, _decode(request, await request.body()), params.getlist("using-graph-uri"),
                              params.getlist("using-named-graph-uri"))
     if ctype == "application/x-www-form-urlencoded":
         form = await request.form()
@@ -149,11 +183,17 @@ async def sparql_post(request: Request) -> Response:
 
 
 # -- Graph Store Protocol -----------------------------------------------------------------------
+_QUAD_FORMATS = (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS)
+
+
 def _etag(info: Any) -> str:
     return f'"{info.name}-{info.current.number}"'
 
 
 def _target(request: Request) -> str | None:
+    direct = request.scope.get("agora_graph")
+    if direct is not None:
+        return str(direct)
     params = request.query_params
     if "graph" in params and "default" in params:
         raise BadInput("give either ?graph= or ?default, not both")
@@ -192,9 +232,35 @@ def store_get(request: Request) -> Response:
     if_none = request.headers.get("if-none-match")
     if if_none and _etag(info) in if_none:
         return Response(status_code=304, headers={"ETag": _etag(info)})
-    body = serialize_triples(store.exact_triples(info), fmt, graph=ox.NamedNode(info.graph_iri))
+    body = serialize_triples(store.exact_triples(info), fmt,
+                             graph=ox.NamedNode(info.graph_iri) if fmt in _QUAD_FORMATS else None)
     return Response(b"" if request.method == "HEAD" else body, media_type=fmt.media_type,
                     headers={"ETag": _etag(info), "Vary": "Accept"})
+
+
+async def _body_docs(request: Request) -> list[RDFInput]:
+    """The RDF of a Graph Store write: the raw body, or every file of a multipart/form-data upload."""
+    ctype = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if ctype != "multipart/form-data":
+        return [await _body_doc(request)]
+    from agora.kg.rdfio import guess_format
+
+    form = await request.form()
+    docs = []
+    for _key, value in form.multi_items():
+        if isinstance(value, str):
+            continue
+        data = await value.read()
+        part_type = (value.content_type or "").split(";")[0].strip()
+        try:
+            fmt = parse_format(part_type) if part_type and part_type != "application/octet-stream" else \
+                guess_format(value.filename or "")
+        except BadInput as exc:
+            raise UnsupportedMediaType(exc.message) from None
+        docs.append(RDFInput.from_bytes(data, name=value.filename or "upload", fmt=fmt))
+    if not docs:
+        raise BadInput("the multipart request has no file part")
+    return docs
 
 
 async def _body_doc(request: Request) -> RDFInput:
@@ -231,10 +297,10 @@ async def store_put(request: Request) -> Response:
     store = request.app.state.store
     name, iri = _name_for(request, target)
     _check_owner(request, token, name)
-    doc = await _body_doc(request)
+    docs = await _body_docs(request)
     existing = store.get(name)
     _check_preconditions(request, existing)
-    result = await run_in_threadpool(load_documents, store, [doc], name=name, replace=True,
+    result = await run_in_threadpool(load_documents, store, docs, name=name, replace=True,
                                      validate=request.app.state.settings.validate_on_load, user=token.name,
                                      origin="Graph Store PUT", graph_iri=iri)
     ops = request.app.state.ops
@@ -247,24 +313,35 @@ async def store_put(request: Request) -> Response:
 @router.post("/store", summary="Graph Store Protocol: add triples to a source graph (validated, atomic)")
 async def store_post(request: Request) -> Response:
     token = require_scope(request, "write")
-    target = _target(request)
-    if target is None:
-        raise BadInput("the default graph is the read-only union of all sources: POST to a named graph (?graph=)")
     store = request.app.state.store
-    name, iri = _name_for(request, target)
+    params = request.query_params
+    location = None
+    if "graph" not in params and "default" not in params and "agora_graph" not in request.scope:
+        # POST to the store itself creates a new graph, named by the server (GSP section 5.5).
+        name = "g-" + uuid.uuid4().hex[:12]
+        iri = store.graph_iri_for(name)
+        location = iri
+    else:
+        target = _target(request)
+        if target is None:
+            raise BadInput("the default graph is the read-only union of all sources: POST to a named graph (?graph=)")
+        name, iri = _name_for(request, target)
     _check_owner(request, token, name)
-    doc = await _body_doc(request)
+    docs = await _body_docs(request)
     existing = store.get(name)
     _check_preconditions(request, existing)
     from agora.kg.merge import merge_into
 
-    info = await run_in_threadpool(merge_into, store, name, iri, doc, user=token.name,
+    info = await run_in_threadpool(merge_into, store, name, iri, docs, user=token.name,
                                    validate=request.app.state.settings.validate_on_load)
     ops = request.app.state.ops
     if ops.owner(name) is None:
         ops.set_owner(name, token.id)
     ops.audit(token.name, "gsp-post", source=name, triples=info.current.triples)
-    return Response(status_code=201 if existing is None else 204, headers={"ETag": _etag(info)})
+    headers = {"ETag": _etag(info)}
+    if location is not None:
+        headers["Location"] = location
+    return Response(status_code=201 if existing is None else 204, headers=headers)
 
 
 @router.delete("/store", summary="Graph Store Protocol: delete a source graph")
@@ -285,3 +362,31 @@ def store_delete(request: Request) -> Response:
     return Response(status_code=204)
 
 
+
+
+def _direct(request: Request, name: str) -> None:
+    request.scope["agora_graph"] = f"{request.app.state.settings.base_url}/graph/{name}"
+
+
+@router.api_route("/graph/{name}", methods=["GET", "HEAD"], summary="Graph Store Protocol, direct identification")
+def graph_get(name: str, request: Request) -> Response:
+    _direct(request, name)
+    return store_get(request)
+
+
+@router.put("/graph/{name}", summary="Graph Store Protocol PUT, direct identification")
+async def graph_put(name: str, request: Request) -> Response:
+    _direct(request, name)
+    return await store_put(request)
+
+
+@router.post("/graph/{name}", summary="Graph Store Protocol POST, direct identification")
+async def graph_post(name: str, request: Request) -> Response:
+    _direct(request, name)
+    return await store_post(request)
+
+
+@router.delete("/graph/{name}", summary="Graph Store Protocol DELETE, direct identification")
+def graph_delete(name: str, request: Request) -> Response:
+    _direct(request, name)
+    return store_delete(request)

@@ -18,6 +18,8 @@ from typing import Any
 from .errors import BadInput
 
 CONFIG_FILE = "agora.toml"
+TABLES = {"quality_weights"}
+"""TOML tables read by the modules that own them (kg/quality.py), not settings."""
 
 
 @dataclass
@@ -102,6 +104,8 @@ def load_settings(data_dir: str | Path | None = None, **flags: Any) -> Settings:
         except tomllib.TOMLDecodeError as exc:
             raise BadInput(f"{cfg_path}: {exc}") from exc
         for key, value in file_values.items():
+            if key in TABLES:
+                continue
             if key not in _FIELDS:
                 raise BadInput(f"{cfg_path}: unknown setting {key!r}")
             values[key] = _coerce(key, value)

@@ -11,7 +11,8 @@ from .rdfio import RDFInput
 from .registry import SourceInfo
 
 
-def merge_into(store: Any, name: str, graph_iri: str, doc: RDFInput, *, user: str, validate: bool) -> SourceInfo:
+def merge_into(store: Any, name: str, graph_iri: str, docs: list[RDFInput], *, user: str,
+               validate: bool) -> SourceInfo:
     with store.write_lock:
         draft = begin_draft(store, name, replace=True, graph_iri=graph_iri)
         try:
@@ -19,7 +20,7 @@ def merge_into(store: Any, name: str, graph_iri: str, doc: RDFInput, *, user: st
                 for src, dst in ((draft.existing.physical, draft.physical), (draft.existing.fidelity, draft.fidelity)):
                     store.ox.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, dst)
                                          for q in store.ox.quads_for_pattern(None, None, None, src))
-            store.ox.bulk_extend(_stream([doc], draft.physical, draft.recorder, None))
+            store.ox.bulk_extend(_stream(docs, draft.physical, draft.recorder, None))
         except BaseException:
             store.drop_version_graphs(name, draft.number)
             raise

@@ -17,7 +17,7 @@ import pyoxigraph as ox
 from .errors import BadInput
 from .fidelity import VALUE_TYPES, Original
 from .namespaces import PREFIXES
-from .sparql_text import rewrite_iris
+from .sparql_text import HIDDEN_VAR_PREFIX, rewrite_iris
 
 
 @dataclass
@@ -87,7 +87,6 @@ def run_query(store: Any, text: str, *, default_graph_uris: list[str] | None = N
     """Evaluate a query; raises BadInput with the parser's message for syntax errors."""
     mapping = store.graph_mapping()
     reverse = store.reverse_mapping()
-    rewritten = rewrite_iris(text, mapping)
 
     def physical(iris: list[str]) -> list[ox.NamedNode]:
         out = []
@@ -97,10 +96,14 @@ def run_query(store: Any, text: str, *, default_graph_uris: list[str] | None = N
         return out
 
     visible = store.public_physical_graphs()
-    default = physical(default_graph_uris) if default_graph_uris else visible
-    named = physical(named_graph_uris) if named_graph_uris else visible
+    # The protocol's dataset parameters replace Agora's default dataset as a whole.
+    default = physical(default_graph_uris) if default_graph_uris else ([] if named_graph_uris else visible)
+    named = physical(named_graph_uris) if named_graph_uris else ([] if default_graph_uris else visible)
     if not default_graph_uris and not store.settings.default_graph_union:
         default = [ox.DefaultGraph()]
+    # Only the graphs of this query's dataset go into the GRAPH ?g table (a graph outside it must not match).
+    rewritten = rewrite_iris(text, mapping, base_iri=base_iri,
+                             graph_values=[(g.value, reverse.get(g.value, g.value)) for g in named])
     try:
         result = store.ox.query(rewritten, base_iri=base_iri, default_graph=default, named_graphs=named,
                                 prefixes=None)
@@ -121,7 +124,7 @@ def run_query(store: Any, text: str, *, default_graph_uris: list[str] | None = N
     if isinstance(result, ox.QueryBoolean):
         return QueryOutcome("ask", boolean=bool(result))
     if isinstance(result, ox.QuerySolutions):
-        variables = [v.value for v in result.variables]
+        variables = [v.value for v in result.variables if not v.value.startswith(HIDDEN_VAR_PREFIX)]
         values = _value_restorer(store, default, restorer) if restorer else None
 
         def rows() -> Iterator[list[object | None]]:

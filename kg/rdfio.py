@@ -212,7 +212,7 @@ def serialize_triples(triples: Iterator[tuple[object, object, object]], fmt: ox.
     if prefixes:
         prefixes = _used_prefixes(prefixes, items)
     out = io.BytesIO()
-    if fmt.supports_datasets:
+    if fmt in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
         gname = graph if graph is not None else ox.DefaultGraph()
         ox.serialize((ox.Quad(s, p, o, gname) for s, p, o in items), out, format=fmt,
                      prefixes=prefixes if fmt is ox.RdfFormat.TRIG else None)

@@ -134,7 +134,7 @@ class AgoraStore:
             info = self.require(name)
             return serialize_triples(self.exact_triples(info), fmt, prefixes=PREFIXES,
                                      graph=ox.NamedNode(info.graph_iri))
-        if not fmt.supports_datasets:
+        if fmt not in (ox.RdfFormat.TRIG, ox.RdfFormat.N_QUADS):
             raise BadInput("exporting all sources needs a dataset format (trig or nquads), or name one with --graph")
         chunks = []
         for info in self.sources(include_system=False):

@@ -20,7 +20,7 @@ import pyoxigraph as ox
 from .errors import BadInput
 from .loader import Draft, begin_draft, finish_drafts
 from .namespaces import PREFIXES
-from .sparql_text import _TOKEN, rewrite_iris
+from .sparql_text import _TOKEN, _wrap_graph_variables, rewrite_iris
 
 _STRUCTURE = re.compile(
     r"""(?is)"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>\s]*>|\#[^\n]*|[{};]|\b(?:WITH|USING|WHERE)\b""")
@@ -64,6 +64,20 @@ def run_update(store: Any, text: str, *, user: str, validate: bool = True,
     """Run a SPARQL update; raises BadInput (400), ValidationFailed (422) and leaves the store unchanged then."""
     if re.search(r"(?i)\bLOAD\b", re.sub(r'"[^"\n]*"|\'[^\'\n]*\'|#[^\n]*', " ", text)):
         raise BadInput("LOAD is disabled: this server never fetches URLs; upload data with PUT /store or agora load")
+    cleaned = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*', " ", text)
+    if re.search(r"(?i)\b(CLEAR|DROP)\s+(SILENT\s+)?DEFAULT\b", cleaned):
+        raise BadInput("CLEAR/DROP DEFAULT: the default graph is the read-only union of the sources; clear the "
+                       "sources themselves (CLEAR GRAPH <iri>, or CLEAR ALL)")
+    clear_all = bool(re.search(r"(?i)\b(CLEAR|DROP)\s+(SILENT\s+)?(ALL|NAMED)\b", cleaned))
+    if re.search(r"(?i)\b(ADD|MOVE|COPY)\s+(SILENT\s+)?(GRAPH\s+)?(DEFAULT\b|[^;]*\bTO\s+(GRAPH\s+)?DEFAULT\b)",
+                 cleaned):
+        raise BadInput("ADD/MOVE/COPY with DEFAULT: the default graph is the read-only union of the sources")
+    if _writes_default_graph(text) == "variable":
+        raise BadInput("a graph variable in an INSERT/DELETE template (GRAPH ?g) could write to any source: name "
+                       "the graph in the template (GRAPH <iri>)")
+    if _writes_default_graph(text):
+        raise BadInput("this update writes to the default graph, which is the read-only union of all "
+                       "sources: name a source graph with GRAPH <iri> or WITH <iri>")
     iris = _iris(text)
     if any(iri.startswith("urn:agora:") for iri, _ in iris):
         raise BadInput("urn:agora: IRIs are internal to Agora and cannot be written")
@@ -75,6 +89,9 @@ def run_update(store: Any, text: str, *, user: str, validate: bool = True,
             targets[info.graph_iri] = info.name
         elif info is None and _GRAPH_TARGET.search(text[max(0, pos - 12):pos]):
             targets[iri] = source_name_for(store, iri)
+    if clear_all:  # every curator source is a target; the operation is spelled out graph by graph
+        for info in store.sources(include_system=False):
+            targets[info.graph_iri] = info.name
     with store.write_lock:
         drafts: dict[str, Draft] = {}
         try:
@@ -88,8 +105,14 @@ def run_update(store: Any, text: str, *, user: str, validate: bool = True,
             for s in store.sources():
                 mapping.setdefault(s.graph_iri, s.physical.value)
             _record_inserted_literals(text, drafts)
-            rewritten = rewrite_iris(text, mapping)
-            rewritten = _with_union_dataset(rewritten, store, drafts, using_graph_uris, using_named_graph_uris)
+            if clear_all:
+                text = _expand_clear_all(text, [d.graph_iri for d in drafts.values() if d.existing is not None])
+            rewritten = rewrite_iris(text, mapping, base_iri=base_iri)
+            rewritten, named = _with_union_dataset(rewritten, store, drafts, using_graph_uris, using_named_graph_uris)
+            # GRAPH ?g in WHERE binds public graph IRIs (templates cannot name graphs by variable, see above).
+            public = {d.physical.value: iri for iri, d in drafts.items()}
+            public.update({s.physical.value: s.graph_iri for s in store.sources()})
+            rewritten = _wrap_graph_variables(rewritten, [(g, public.get(g, g)) for g in named])
             try:
                 store.ox.update(rewritten, base_iri=base_iri)
             except SyntaxError as exc:
@@ -161,7 +184,7 @@ def _prune_fidelity(store: Any, d: Draft) -> None:
 
 
 def _with_union_dataset(text: str, store: Any, drafts: dict[str, Draft], using: list[str] | None,
-                        using_named: list[str] | None) -> str:
+                        using_named: list[str] | None) -> tuple[str, list[str]]:
     """Give WHERE clauses Agora's dataset: the union of the sources as default graph, sources as named graphs.
 
     Oxigraph's default graph is empty (all data lives in named graphs), so operations with a
@@ -203,7 +226,7 @@ def _with_union_dataset(text: str, store: Any, drafts: dict[str, Draft], using: 
             out.append(clause + " ")
             pos = m.start()
     out.append(text[pos:])
-    return "".join(out)
+    return "".join(out), named_list
 
 
 def _record_inserted_literals(text: str, drafts: dict[str, Draft]) -> None:
@@ -229,3 +252,85 @@ def _record_inserted_literals(text: str, drafts: dict[str, Draft]) -> None:
             d = drafts.get(q.graph_name.value) if isinstance(q.graph_name, ox.NamedNode) else None
             if d is not None and isinstance(q.object, ox.Literal) and not isinstance(q.subject, ox.BlankNode):
                 d.recorder.observe(q.subject, q.predicate, q.object)
+
+
+_BLOCK = re.compile(r"""(?is)"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>\s]*>|\#[^\n]*|[{};]|[?$]\w+"""
+                    r"""|(?:[A-Za-z_][\w.-]*)?:[\w.-]*|\b[A-Za-z]+\b|\S""")
+
+
+def _writes_default_graph(text: str) -> bool | str:
+    """True when an INSERT/DELETE template or DATA block has triples outside GRAPH and no WITH applies.
+
+    Returns "variable" when a template names its graph with a variable.
+    """
+    tokens = [m.group(0) for m in _BLOCK.finditer(text) if not m.group(0).startswith("#")]
+    i, depth, with_graph, expect_block, template = 0, 0, False, False, False
+    while i < len(tokens):
+        tok, up = tokens[i], tokens[i].upper()
+        if depth == 0:
+            if tok == ";":
+                with_graph = expect_block = False
+            elif up == "WITH":
+                with_graph = True
+            elif up in ("INSERT", "DELETE"):
+                nxt = tokens[i + 1].upper() if i + 1 < len(tokens) else ""
+                template = nxt not in ("WHERE", "DATA")
+                if nxt == "WHERE" and up == "DELETE":
+                    expect_block = not with_graph
+                    i += 1
+                elif nxt == "DATA":
+                    expect_block = True
+                    i += 1
+                else:
+                    expect_block = not with_graph
+            elif tok == "{" and (expect_block or template):
+                end, inside = _scan_block(tokens, i)
+                if inside and (expect_block or inside == "variable"):
+                    return inside
+                i, expect_block, template = end, False, False
+                continue
+            elif up == "WHERE":
+                expect_block = template = False
+        if tok == "{":
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+        i += 1
+    return False
+
+
+def _scan_block(tokens: list[str], start: int) -> tuple[int, bool | str]:
+    """From a template's '{': (index after its '}', whether it holds anything outside GRAPH blocks).
+
+    The second item is "variable" when a GRAPH in the block is named by a variable.
+    """
+    depth, i, outside = 0, start, False
+    while i < len(tokens):
+        tok = tokens[i]
+        if tok == "{":
+            depth += 1
+        elif tok == "}":
+            depth -= 1
+            if depth == 0:
+                return i + 1, outside
+        elif depth == 1:
+            if tok.upper() == "GRAPH":
+                if i + 1 < len(tokens) and tokens[i + 1][:1] in "?$":
+                    return i, "variable"
+                i += 2  # the graph name; its block is skipped below as depth > 1
+                continue
+            if tok not in (".",):
+                outside = True
+        i += 1
+    return i, outside
+
+
+def _expand_clear_all(text: str, graphs: list[str]) -> str:
+    """CLEAR/DROP ALL or NAMED on Oxigraph would also wipe Agora's own graphs: name the sources instead."""
+    def spell(m: re.Match[str]) -> str:
+        op, silent = m.group(1), m.group(2) or ""
+        if not graphs:
+            return "INSERT DATA { }"
+        return " ; ".join(f"{op} {silent}GRAPH <{g}>" for g in graphs)
+
+    return re.sub(r"(?i)\b(CLEAR|DROP)\s+(SILENT\s+)?(?:ALL|NAMED)\b", spell, text)

@@ -78,7 +78,11 @@ def shape_files(profile: str, data_dir: Path) -> list[Path]:
 
 
 def validator_for(profile: str, data_dir: Path) -> Any:
-    return _validator(tuple(str(p) for p in shape_files(profile, data_dir)))
+    if profile.startswith("shapes:"):
+        return _validator(tuple(str(p) for p in shape_files(profile, data_dir)))
+    from .profiles import validator
+
+    return validator(profile, data_dir)
 
 
 def profile_for_source(requested: str | None, existing: SourceInfo | None) -> str:
@@ -131,9 +135,11 @@ def validate_documents(docs: list[Any], *, profile: str | None = None, shapes: l
         validator = _validator(tuple(str(Path(p).resolve()) for p in shapes))
         use_background = bool(background)
     else:
+        from .profiles import get_profile
+
         name = profile or DEFAULT_PROFILE
-        validator = _validator(tuple(str(p) for p in shape_files(name, data_dir or Path("."))))
-        use_background = True if background is None else background
+        validator = validator_for(name, data_dir or Path("."))
+        use_background = get_profile(name, data_dir).background_default if background is None else background
     mem = ox.Store()
     data = ox.NamedNode("urn:agora:validate:data")
     fid = ox.NamedNode("urn:agora:validate:fid")

@@ -97,7 +97,7 @@ def generate_catalog(n_datasets: int, *, seed: int = 7, invalid_every: int = 0) 
             add(f"{ds} <{DCT}title> {_lit(f'Dataset {i}', lang='en')} .")
         if defect == 4:
             add(f"{ds} <{DCT}title> {_lit(f'Other title {i}', lang='en')} .")
-        if i % 3 == 0:
+        if i % 3 == 1:
             add(f"{ds} <{DCT}title> {_lit(f'Datensatz {i}', lang='de')} .")
         if defect == 5:
             add(f"{ds} <{DCT}description> {_iri(EX + 'desc/' + str(i))} .")
@@ -150,6 +150,12 @@ def generate_catalog(n_datasets: int, *, seed: int = 7, invalid_every: int = 0) 
                 add(f"{di} <{DCAT}accessURL> {_iri(f'https://files.example.org/{i}/{d}')} .")
             add(f"{di} <{DCT}format> {_iri(EU + 'file-type/' + FORMATS[(i + d) % len(FORMATS)])} .")
             add(f"{di} <{DCT}license> {_iri(EU + 'licence/' + LICENCES[i % len(LICENCES)])} .")
+            if defect == 2:
+                add(f"{di} <{DCT}issued> {_lit(f'{y}-02-01')} .")
+            elif defect == 3:
+                add(f"{di} <{DCT}modified> {_lit('last week', 'date')} .")
+            elif d == 0:
+                add(f"{di} <{DCT}issued> {_lit(f'{y}-02-01', 'date')} .")
             if defect == 1:
                 add(f"{di} <{DCAT}byteSize> {_lit('abc', 'nonNegativeInteger')} .")
             elif defect == 11:
@@ -178,9 +184,8 @@ def diff_keys(ours: Iterable[tuple], theirs: Iterable[tuple]) -> tuple[list[tupl
 
 def pyshacl_keys(report_graph: object) -> Counter:
     """pyshacl's results keyed like ``ValidationResult.key()`` (read from its report graph)."""
-    from rdflib import BNode, Graph, Namespace
-
     from agora.kg.shacl.terms import node_string, term_key
+    from rdflib import BNode, Graph, Namespace
 
     sh = Namespace("http://www.w3.org/ns/shacl#")
     g: Graph = report_graph  # type: ignore[assignment]
@@ -188,14 +193,16 @@ def pyshacl_keys(report_graph: object) -> Counter:
     for r in g.objects(None, sh.result):
         path = g.value(r, sh.resultPath)
         shape = g.value(r, sh.sourceShape)
-        out[(
-            term_key(g.value(r, sh.focusNode)),
-            (node_string(g, path) if isinstance(path, BNode) else term_key(path)) if path is not None else "",
-            term_key(g.value(r, sh.value)),
-            str(g.value(r, sh.sourceConstraintComponent)),
-            node_string(g, shape) if isinstance(shape, BNode) else term_key(shape),
-            str(g.value(r, sh.resultSeverity)),
-        )] += 1
+        out[
+            (
+                term_key(g.value(r, sh.focusNode)),
+                (node_string(g, path) if isinstance(path, BNode) else term_key(path)) if path is not None else "",
+                term_key(g.value(r, sh.value)),
+                str(g.value(r, sh.sourceConstraintComponent)),
+                node_string(g, shape) if isinstance(shape, BNode) else term_key(shape),
+                str(g.value(r, sh.resultSeverity)),
+            )
+        ] += 1
     return out
 
 

@@ -36,6 +36,7 @@ try:
         RDFS,
         SPARQL11,
         UT,
+        XSD_STRING,
         AgoraEnv,
         Entry,
         HttpRequest,
@@ -56,6 +57,7 @@ except ImportError:  # tests/ is not a package: pytest puts this directory on sy
         RDFS,
         SPARQL11,
         UT,
+        XSD_STRING,
         AgoraEnv,
         Entry,
         HttpRequest,
@@ -194,7 +196,7 @@ def outcome(env: AgoraEnv, entry: Entry) -> tuple[bool, str]:
 @pytest.mark.parametrize("entry", ENTRIES, ids=[e.local_name for e in ENTRIES])
 def test_w3c_protocol(env: AgoraEnv, entry: Entry) -> None:
     if entry.local_name in NOT_APPLICABLE:
-        pytest.skip(f"not applicable to Agora: {NOT_APPLICABLE[entry.local_name]}")
+        pytest.fail(f"not applicable to Agora: {NOT_APPLICABLE[entry.local_name]}")
     ok, why = outcome(env, entry)
     assert ok, why
 
@@ -253,7 +255,8 @@ def test_select_content_negotiation(env: AgoraEnv, loaded: str, accept: str, kin
     res = parse_results(r.content, r.headers["content-type"])
     assert res.variables == ["s", "o"]
     assert len(res.rows) == 2
-    assert res.rows[0]["s"] in (("uri", f"{EX}s1"), ("literal", f"{EX}s1", "http://www.w3.org/2001/XMLSchema#string", ""))
+    # CSV cannot tell IRIs from literals: there ?s reads as the plain string
+    assert res.rows[0]["s"] in (("uri", f"{EX}s1"), ("literal", f"{EX}s1", XSD_STRING, ""))
 
 
 @pytest.mark.parametrize("accept", ["application/sparql-results+json", "application/sparql-results+xml"])
@@ -385,7 +388,7 @@ def test_update_into_a_source_then_query(env: AgoraEnv, loaded: str, how: str) -
     f'DELETE DATA {{ <{EX}s1> <{EX}p> "one" }}',
     f'DELETE {{ ?s <{EX}p> ?o }} INSERT {{ ?s <{EX}p> "changed" }} WHERE {{ ?s <{EX}p> ?o }}',
     f'LOAD <{EX}remote.ttl>',
-])
+], ids=["insert-data", "delete-data", "delete-insert-where", "load"])
 def test_update_writing_the_default_graph_is_400(env: AgoraEnv, loaded: str, update: str) -> None:
     r = env.client.post(ENDPOINT, content=update,
                         headers={"Content-Type": "application/sparql-update", **env.auth})

@@ -1,26 +1,27 @@
 """Per-request GraphQL context: the store, the batching loaders and the caller's languages.
 
-Loaders live here (one set per request) so that batching and caching never leak between
-requests: a resource described for one request is not served stale to the next.
+Loaders live here (one set per request) so that batching and descriptions never leak between
+requests: a resource described for one request is not served stale to the next. (Sorted lists
+are cached store-wide, but only until the next write: see graph_access.members.)
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections import defaultdict
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 import pyoxigraph as ox
 from agora.kg import graph_access as ga
-from agora.kg.graph_access import Properties, Window
+from agora.kg.graph_access import Properties
 from agora.kg.store import AgoraStore
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 Key = str | ox.BlankNode
-PageKey = tuple[str, Window, str | None]
-CountKey = tuple[str, str | None]
+ListKey = tuple[str, tuple[str, ...], str | None]
+"""(pattern, classes, parent): one list, for one parent (None for a top-level list)."""
 
 
 def accept_languages(header: str | None) -> list[str]:
@@ -52,70 +53,87 @@ class AgoraContext(BaseContext):
         self.languages = list(languages)
         self.described: dict[Key, Properties] = {}
         """Descriptions fetched so far in this request (IRI or blank node -> properties)."""
-        self.describe_loader: DataLoader[str, Properties] = DataLoader(self._describe)
-        self.page_loader: DataLoader[PageKey, list[str]] = DataLoader(self._pages)
-        self.count_loader: DataLoader[CountKey, int] = DataLoader(self._counts)
+        self.fetched: dict[str, set[str]] = {}
+        """Which predicates of each IRI were fetched (absent from `described` then means: none)."""
+        self.describe_loader: DataLoader[tuple[str, str], list[Any]] = DataLoader(self._describe)
+        self.list_loader: DataLoader[ListKey, list[str]] = DataLoader(self._lists)
 
     # -- languages ---------------------------------------------------------------------------
     def preferences(self, lang: str | None) -> list[str]:
         """Languages to try for a label, in order: the argument, Accept-Language, then English."""
-        prefs = [lang.lower()] if lang else []
-        return [*prefs, *self.languages, "en"]
+        out: list[str] = []
+        for tag in [*([lang.lower()] if lang else []), *self.languages, "en"]:
+            for candidate in (tag, tag.split("-")[0]):  # nl-BE, then nl
+                if candidate and candidate not in out:
+                    out.append(candidate)
+        return out
 
     # -- descriptions ------------------------------------------------------------------------
-    def cached(self, key: Key) -> Properties | None:
-        return self.described.get(key)
+    def cached(self, key: Key, paths: Sequence[str]) -> Properties | None:
+        """The properties of `key` if `paths` were all fetched already (blank nodes: if described)."""
+        props = self.described.get(key)
+        if props is None or isinstance(key, ox.BlankNode):
+            return props
+        done = self.fetched.get(key)
+        if done is None or any(p not in done for p in paths):
+            return None
+        return props
 
-    async def properties(self, key: Key) -> Properties:
-        """All properties of a resource or blank node, batched with every other lookup this tick."""
-        found = self.described.get(key)
+    async def properties(self, key: Key, paths: Sequence[str]) -> Properties:
+        """The properties of a resource along `paths`, batched with every other lookup this tick.
+
+        Blank nodes are described whole when their parent is fetched; one deeper than that is
+        fetched on its own.
+        """
+        found = self.cached(key, paths)
         if found is not None:
             return found
-        if isinstance(key, ox.BlankNode):  # deeper than describe follows: fetch it directly
+        if isinstance(key, ox.BlankNode):
             props = await asyncio.to_thread(ga.describe_blank, self.store, key)
             self.described[key] = props
             return props
-        return await self.describe_loader.load(key)
+        done = self.fetched.get(key, set())
+        await asyncio.gather(*(self.describe_loader.load((key, p)) for p in paths if p not in done))
+        return self.described.get(key, {})
 
-    async def properties_many(self, keys: Sequence[str]) -> list[Properties]:
-        return list(await asyncio.gather(*(self.properties(k) for k in keys)))
+    async def prefetch(self, wanted: dict[str, set[str]]) -> None:
+        """Fetch these predicates of these IRIs (one batch with every other lookup this tick)."""
+        keys = [(iri, p) for iri, paths in wanted.items() for p in paths if p not in self.fetched.get(iri, ())]
+        if keys:
+            await self.describe_loader.load_many(keys)
 
-    async def _describe(self, iris: list[str]) -> list[Properties]:
-        found = await asyncio.to_thread(ga.describe, self.store, iris)
+    async def properties_many(self, keys: Sequence[str], paths: Sequence[str]) -> list[Properties]:
+        return list(await asyncio.gather(*(self.properties(k, paths) for k in keys)))
+
+    async def _describe(self, keys: list[tuple[str, str]]) -> list[list[Any]]:
+        iris = sorted({k for k, _ in keys})
+        paths = sorted({p for _, p in keys})
+        # On the event loop, not in a thread: a describe is bounded by the page size (milliseconds),
+        # and a worker thread would fight the busy loop for the GIL on every result row.
+        found = ga.describe(self.store, iris, paths)
         for key, props in found.items():
-            self.described.setdefault(key, props)
-        empty: Properties = {}
+            if isinstance(key, ox.BlankNode):
+                self.described.setdefault(key, props)
+            else:
+                self.described.setdefault(key, {}).update(props)
         for iri in iris:
-            self.described.setdefault(iri, found.get(iri, empty))
-        return [self.described[iri] for iri in iris]
+            self.described.setdefault(iri, {})
+            self.fetched.setdefault(iri, set()).update(paths)
+        return [self.described[iri].get(path, []) for iri, path in keys]
 
     # -- lists -------------------------------------------------------------------------------
-    async def page(self, pattern: str, window: Window, parent: str | None) -> list[str]:
-        return await self.page_loader.load((pattern, window, parent))
+    async def members(self, pattern: str, parent: str | None, classes: Sequence[str] = ()) -> list[str]:
+        """The sorted IRIs of a list (one query for every parent asking for it this tick)."""
+        return await self.list_loader.load((pattern, tuple(sorted(classes)), parent))
 
-    async def count(self, pattern: str, parent: str | None) -> int:
-        return await self.count_loader.load((pattern, parent))
+    async def _lists(self, keys: list[ListKey]) -> list[list[str]]:
+        groups: dict[tuple[str, tuple[str, ...]], list[str | None]] = defaultdict(list)
+        for pattern, classes, parent in keys:
+            groups[(pattern, classes)].append(parent)
 
-    async def _pages(self, keys: list[PageKey]) -> list[list[str]]:
-        return await _grouped(keys, lambda pattern, window, parents: ga.page(self.store, pattern, parents, window),
-                              self.store)
+        def work() -> dict[tuple[str, tuple[str, ...]], dict[str | None, list[str]]]:
+            return {g: ga.members(self.store, g[0], list(dict.fromkeys(parents)), g[1])
+                    for g, parents in groups.items()}
 
-    async def _counts(self, keys: list[CountKey]) -> list[int]:
-        padded = [(pattern, None, parent) for pattern, parent in keys]
-        return await _grouped(padded, lambda pattern, _w, parents: ga.count(self.store, pattern, parents), self.store)
-
-
-async def _grouped(keys: list[tuple[str, Any, str | None]], run: Callable[[str, Any, list[str | None]], dict],
-                   store: AgoraStore) -> list[Any]:
-    """One store query per distinct (pattern, window), covering every parent that asked for it."""
-    groups: dict[tuple[str, Any], list[str | None]] = defaultdict(list)
-    for pattern, window, parent in keys:
-        parents = groups[(pattern, window)]
-        if parent not in parents:
-            parents.append(parent)
-
-    def work() -> dict[tuple[str, Any], dict]:
-        return {g: run(g[0], g[1], parents) for g, parents in groups.items()}
-
-    results = await asyncio.to_thread(work)
-    return [results[(pattern, window)][parent] for pattern, window, parent in keys]
+        results = await asyncio.to_thread(work)
+        return [results[(pattern, classes)][parent] for pattern, classes, parent in keys]

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import datetime
 import importlib
+from dataclasses import dataclass
 from typing import Any
 
 import strawberry
@@ -53,11 +54,12 @@ class BoundingBox:
 
 @strawberry.input(description="Only datasets this stakeholder may use for this purpose (policy engine).")
 class UsableBy:
-    stakeholder: str = strawberry.field(description="IRI of the stakeholder.")
-    purpose: str | None = strawberry.field(default=None, description="IRI of an agora purpose.")
-    action: str = strawberry.field(default="http://www.w3.org/ns/odrl/2/use", description="ODRL action IRI.")
+    stakeholder: str = strawberry.field(description="IRI (or CURIE) of the stakeholder.")
+    purpose: str | None = strawberry.field(default=None, description="Purpose IRI or CURIE (`purpose:research`).")
+    action: str = strawberry.field(default="odrl:use", description="ODRL action IRI or CURIE.")
 
 
+@strawberry.input(name="DatasetFilterFields", description="The conditions of DatasetFilter (not used directly).")
 class _DatasetFilterFields:
     text: str | None = strawberry.field(
         default=None, description="Case-insensitive substring of the title, description or a keyword.")
@@ -85,15 +87,14 @@ class _DatasetFilterFields:
 
 
 if POLICY is not None:
-    class _WithPolicy(_DatasetFilterFields):
+    @strawberry.input(name="DatasetFilter", description="Conditions on datasets, combined with AND.")
+    class DatasetFilter(_DatasetFilterFields):
         usable_by: UsableBy | None = strawberry.field(
             default=None, description="Only datasets the stakeholder may use (ODRL policy engine).")
-
-    DatasetFilter = strawberry.input(name="DatasetFilter", description="Conditions on datasets, combined with AND.")(
-        _WithPolicy)
 else:
-    DatasetFilter = strawberry.input(name="DatasetFilter", description="Conditions on datasets, combined with AND.")(
-        _DatasetFilterFields)
+    @strawberry.input(name="DatasetFilter", description="Conditions on datasets, combined with AND.")
+    class DatasetFilter(_DatasetFilterFields):  # type: ignore[no-redef]
+        pass
 
 
 def _code_or_iri(value: str, base: str) -> str:
@@ -167,7 +168,8 @@ def constraints_sync(store: Any, f: Any) -> str:
     if f.publisher:
         parts.append(_values("?f_pub", f.publisher) + f" ?item <{DCT}publisher> ?f_pub .")
     if f.city:
-        parts.append(_values("?f_city", f.city) + f" ?f_city <{DCT}hasPart>* ?f_place . ?item <{DCT}spatial> ?f_place .")
+        parts.append(_values("?f_city", f.city)
+                     + f" ?f_city <{DCT}hasPart>* ?f_place . ?item <{DCT}spatial> ?f_place .")
     if f.country:
         parts.append(_values("?f_cty", [_code_or_iri(v, EU + "country/") for v in f.country])
                      + f" ?item <{DCT}spatial>/<{AGORA}country>? ?f_cty .")
@@ -183,15 +185,27 @@ def constraints_sync(store: Any, f: Any) -> str:
         parts.append(_date_range("?f_iss", DCT + "issued", f.issued))
     if f.bbox:
         parts.append(_bbox(f.bbox))
-    usable = getattr(f, "usable_by", None)
-    if usable is not None and POLICY is not None:
-        allowed = sorted(POLICY.usable_datasets(store, usable.stakeholder, usable.purpose, usable.action))
-        parts.append(_values("?item", allowed) if allowed else "FILTER(false)")
     return " ".join(p for p in parts if p)
 
 
-async def dataset_constraints(ctx: Any, f: Any) -> str:
-    """As `constraints_sync`, off the event loop when the policy engine has work to do."""
-    if f is not None and getattr(f, "usable_by", None) is not None:
-        return await asyncio.to_thread(constraints_sync, ctx.store, f)
-    return constraints_sync(ctx.store, f)
+@dataclass(frozen=True)
+class DatasetConstraints:
+    """A filter as SPARQL constraints, plus the datasets the policy engine allows (None: no such condition).
+
+    The allowed set is applied to the cached, sorted list rather than sent in the query, because
+    it can hold most of a large catalog.
+    """
+
+    sparql: str
+    allowed: frozenset[str] | None = None
+
+
+async def dataset_constraints(ctx: Any, f: Any) -> DatasetConstraints:
+    """The constraints of a DatasetFilter; the policy engine runs off the event loop."""
+    sparql = constraints_sync(ctx.store, f)
+    usable = getattr(f, "usable_by", None) if f is not None else None
+    if usable is None or POLICY is None:
+        return DatasetConstraints(sparql)
+    allowed = await asyncio.to_thread(POLICY.usable_datasets, ctx.store, usable.stakeholder, usable.purpose,
+                                      usable.action)
+    return DatasetConstraints(sparql, frozenset(allowed))

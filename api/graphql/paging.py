@@ -1,8 +1,9 @@
 """Relay connections with keyset cursors.
 
 A cursor is the IRI of the edge's node (base64url-wrapped so clients treat it as opaque), and
-lists are ordered by IRI, so "the page after this cursor" is `STR(?item) > iri`: stable while
-data changes around it and as cheap on page 1,000 as on page 1. OFFSET is never used.
+lists are ordered by IRI, so "the page after this cursor" is the items after that IRI, found by
+bisecting the sorted list: stable while data changes around it and as cheap on page 1,000 as on
+page 1. OFFSET is never used.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
-from agora.kg.graph_access import Window
+from agora.kg.graph_access import window
 
 T = TypeVar("T")
 
@@ -50,10 +51,6 @@ class Slice:
     before: str | None = None
     backward: bool = False
 
-    def window(self) -> Window:
-        """The store window: one item more than the page, to learn whether there is a next page."""
-        return Window(limit=self.size + 1, after=self.after, before=self.before, backward=self.backward)
-
 
 def make_slice(first: int | None, after: str | None, last: int | None, before: str | None) -> Slice:
     """Validate Relay arguments. `first` and `last` together are refused (ambiguous)."""
@@ -69,29 +66,22 @@ def make_slice(first: int | None, after: str | None, last: int | None, before: s
     return Slice(DEFAULT_PAGE if first is None else first, after_iri, before_iri)
 
 
-def trim(items: Sequence[str], s: Slice) -> tuple[list[str], bool, bool]:
-    """Cut the fetched items (ascending, up to size+1) to the page: (page, has_next, has_previous).
+def page_of(items: Sequence[str], s: Slice) -> tuple[list[str], bool, bool]:
+    """The page of a sorted list: (page IRIs, has_next_page, has_previous_page).
 
-    Like most Relay servers, the "other direction" flag only says a bound cursor was given
-    (Relay allows this when computing it exactly would cost another query).
+    One item more than the page is taken to learn whether there is a next one. Like most Relay
+    servers, the flag for the other direction only says whether a bound cursor was given.
     """
-    items = list(items)
-    more = len(items) > s.size
+    fetched = window(items, s.size + 1, after=s.after, before=s.before, backward=s.backward)
+    more = len(fetched) > s.size
     if s.backward:
-        page = items[len(items) - s.size:] if s.size else []
-        return page, s.before is not None, more
-    return items[: s.size], more, s.after is not None
+        return (fetched[len(fetched) - s.size:] if s.size else []), s.before is not None, more
+    return fetched[: s.size], more, s.after is not None
 
 
 def slice_in_memory(iris: Sequence[str], s: Slice) -> tuple[list[str], bool, bool]:
-    """The same window over an in-memory sorted list (a resource's own few links)."""
-    ordered = sorted(set(iris))
-    if s.after is not None:
-        ordered = [i for i in ordered if i > s.after]
-    if s.before is not None:
-        ordered = [i for i in ordered if i < s.before]
-    window = ordered[-(s.size + 1):] if s.backward else ordered[: s.size + 1]
-    return trim(window, s)
+    """The same over a resource's own few links (sorted here)."""
+    return page_of(sorted(set(iris)), s)
 
 
 @strawberry.type(description="Information to aid in pagination.")

@@ -55,11 +55,10 @@ class ActionHierarchy:
 
     def __init__(self, included_in: Iterable[tuple[str, str]] = (), exact: Iterable[tuple[str, str]] = (),
                  implies: Iterable[tuple[str, str]] = ()) -> None:
-        self._canon: dict[str, str] = {}
-        for a, b in [*CORE_EXACT_MATCH, *exact]:
-            self._union(a, b)
+        included = [*CORE_INCLUDED_IN, *included_in]
+        self._canon = _representatives([*CORE_EXACT_MATCH, *exact], preferred={a for a, _ in included})
         self._up: dict[str, set[str]] = {}
-        for a, b in [*CORE_INCLUDED_IN, *included_in]:
+        for a, b in included:
             self._up.setdefault(self.canonical(a), set()).add(self.canonical(b))
         self._implies: dict[str, set[str]] = {}
         for a, b in implies:
@@ -75,21 +74,9 @@ class ActionHierarchy:
             (included if rel == INCLUDED_IN else implies if rel == IMPLIES else exact).append((a, b))
         return cls(included, exact, implies)
 
-    # -- equivalence classes (skos:exactMatch) ------------------------------------------------
-    def _find(self, a: str) -> str:
-        while self._canon.get(a, a) != a:
-            a = self._canon[a]
-        return a
-
-    def _union(self, a: str, b: str) -> None:
-        ra, rb = self._find(a), self._find(b)
-        if ra != rb:
-            # Keep ODRL core names as representatives, so explanations show odrl:modify rather than a synonym.
-            keep, drop = (ra, rb) if ra.startswith(ODRL) or not rb.startswith(ODRL) else (rb, ra)
-            self._canon[drop] = keep
-
     def canonical(self, action: str) -> str:
-        return self._find(action)
+        """The representative of the action's synonyms (skos:exactMatch): odrl:write -> odrl:modify."""
+        return self._canon.get(action, action)
 
     # -- closures --------------------------------------------------------------------------------
     def _broader(self, action: str) -> frozenset[str]:
@@ -122,3 +109,28 @@ class ActionHierarchy:
     def narrower_than(self, rule_action: str, requested: str) -> bool:
         """`rule_action` is strictly narrower than `requested` (a prohibition of it restricts the request)."""
         return self.canonical(rule_action) != self.canonical(requested) and self.covers(requested, rule_action)
+
+
+def _representatives(pairs: list[tuple[str, str]], preferred: set[str]) -> dict[str, str]:
+    """Map every action in a synonym class to one representative.
+
+    The representative is the member placed in the hierarchy (it has includedIn edges), else an ODRL
+    core action, else the smallest IRI: so odrl:write and odrl:writeTo both become odrl:modify.
+    """
+    neighbours: dict[str, set[str]] = {}
+    for a, b in pairs:
+        neighbours.setdefault(a, set()).add(b)
+        neighbours.setdefault(b, set()).add(a)
+    out: dict[str, str] = {}
+    for start in neighbours:
+        if start in out:
+            continue
+        group, todo = {start}, [start]
+        while todo:
+            for nxt in neighbours[todo.pop()]:
+                if nxt not in group:
+                    group.add(nxt)
+                    todo.append(nxt)
+        rep = min(group, key=lambda a: (a not in preferred, not a.startswith(ODRL), a))
+        out.update((member, rep) for member in group)
+    return out

@@ -19,10 +19,10 @@ from datetime import datetime
 
 from .actions import ActionHierarchy
 from .knowledge import Knowledge
-from .model import Constraint, ConstraintNode, EntityRef, LogicalConstraint, Request, Rule, show
-from .operands import USE, USE_OPERANDS, Operand, Subject, resolve
+from .model import Constraint, ConstraintNode, EntityRef, Lit, LogicalConstraint, Request, Rule, show
+from .operands import USE, Operand, Subject, resolve
 from .operators import Operators, Truth, all3, any3
-from .values import show_value
+from .values import show_value, to_value
 
 
 @dataclass(frozen=True)
@@ -34,7 +34,9 @@ class ConstraintResult:
     left: str = ""
     operator: str = ""
     right: tuple[str, ...] = ()
+    """Right operand values: IRIs in full, literals as their lexical form."""
     value: tuple[str, ...] = ()
+    """The left operand's values for this request, written like `right`."""
     origin: str = ""
     logical: str | None = None
     operands: tuple[ConstraintResult, ...] = ()
@@ -89,7 +91,7 @@ class Evaluator:
             premises.append(self.target_premise(rule.targets, request))
         if rule.assignees:
             premises.append(self.party_premise(rule.assignees, request))
-        if rule.actions:
+        if rule.actions and rule.kind != "obligation":  # an obligation's action is what must be done
             premise, restricts = self.action_premise(rule, request)
             premises.append(premise)
         constraints = tuple(self.constraint(c, USE, request, prohibition) for c in rule.constraints)
@@ -112,13 +114,12 @@ class Evaluator:
         results: list[Truth] = []
         details: list[str] = []
         refinements: list[ConstraintResult] = []
-        containers = self.k.ancestors(asset, "asset")
         for ref in targets:
             if ref.iri == asset:
                 results.append(True)
                 details.append(f"{show(asset)} is the rule's target")
                 continue
-            member = ref.iri in containers
+            member = ref.iri in self.k.ancestors(asset, "asset")
             if ref.refinements:
                 refined = [self.constraint(c, Subject("asset", asset), request, False) for c in ref.refinements]
                 refinements.extend(refined)
@@ -136,13 +137,12 @@ class Evaluator:
         results: list[Truth] = []
         details: list[str] = []
         refinements: list[ConstraintResult] = []
-        groups = self.k.ancestors(party, "party")
         for ref in assignees:
             if ref.iri == party:
                 results.append(True)
                 details.append(f"{show(party)} is the assignee")
                 continue
-            listed = ref.iri in groups
+            listed = ref.iri in self.k.ancestors(party, "party")
             if ref.refinements:
                 refined = [self.constraint(c, Subject("party", party), request, False) for c in ref.refinements]
                 refinements.extend(refined)
@@ -185,9 +185,11 @@ class Evaluator:
                 else:
                     results.append(True)
                 details.append(detail)
+            elif prohibition and self.actions.narrower_than(ref.iri, wanted):
+                restricts = ref.iri
+                results.append(False)
+                details.append(f"{show(ref.iri)} is narrower than {show(wanted)}: it stays forbidden on its own")
             else:
-                if prohibition and self.actions.narrower_than(ref.iri, wanted):
-                    restricts = ref.iri
                 results.append(False)
                 details.append(f"{show(ref.iri)} does not cover {show(wanted)}")
         return Premise("action", any3(results), "; ".join(details), tuple(refinements)), restricts
@@ -210,20 +212,24 @@ class Evaluator:
         return self.leaf(node, subject, request, prohibition)
 
     def leaf(self, c: Constraint, subject: Subject, request: Request, prohibition: bool) -> ConstraintResult:
-        right = tuple(show(t) for t in c.right)
+        right = tuple(show_value(to_value(t)) if isinstance(t, Lit) else t for t in c.right)
         if not c.left or not c.operator:
             return ConstraintResult(c.id, None, c.left, c.operator, right, note="incomplete constraint")
         if c.right_reference and not c.right:
-            return ConstraintResult(c.id, None, c.left, c.operator, tuple(show(t) for t in c.right_reference),
+            return ConstraintResult(c.id, None, c.left, c.operator, c.right_reference,
                                     note="rightOperandReference is not dereferenced")
         operand: Operand = resolve(c.left, subject, request, self.now, self.k)
-        describes_use = subject.kind == "use" or c.left in USE_OPERANDS
+        describes_use = subject.kind == "use"
         state = self.ops.evaluate(c.operator, c.left, operand, c.right, describes_use=describes_use,
                                   prohibition=prohibition)
         note = None
-        if not operand.values:
+        if not operand.values and operand.origin == "store":
+            # The store describes parties and assets: what it does not record, they do not have.
+            state = False
+            note = f"the store records no {show(c.left)} for {show(subject.iri or '')}"
+        elif not operand.values:
             note = f"{show(c.left)} is not known for this request"
         elif state is None:
             note = "the values cannot be compared"
-        shown = tuple(show_value(v) if not isinstance(v, str) else show(v) for v in operand.values)
+        shown = tuple(show_value(v) for v in operand.values)
         return ConstraintResult(c.id, state, c.left, c.operator, right, shown, operand.origin, note=note)

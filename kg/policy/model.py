@@ -65,6 +65,14 @@ class LogicalConstraint:
 ConstraintNode = Constraint | LogicalConstraint
 
 
+def leaves(nodes: tuple[ConstraintNode, ...]) -> list[Constraint]:
+    """The plain constraints inside (possibly nested) logical constraints."""
+    out: list[Constraint] = []
+    for node in nodes:
+        out.extend(leaves(node.operands) if isinstance(node, LogicalConstraint) else [node])
+    return out
+
+
 @dataclass(frozen=True)
 class ActionRef:
     """An action, possibly refined (`odrl:action [ rdf:value odrl:print ; odrl:refinement ... ]`)."""
@@ -126,11 +134,12 @@ class Policy:
     title: str | None = None
 
     @property
-    def type_label(self) -> str:
+    def type_iri(self) -> str:
+        """The most specific ODRL policy class (odrl:Set, odrl:Offer, odrl:Agreement...)."""
         for t in self.types:
             if t.startswith(ODRL) and t != ODRL + "Policy":
-                return compact(t)
-        return compact(self.types[0]) if self.types else "odrl:Policy"
+                return t
+        return self.types[0] if self.types else ODRL + "Policy"
 
 
 @dataclass(frozen=True)
@@ -178,7 +187,7 @@ class Request:
         if self.elapsed is not None:
             out["elapsedTime"] = self.elapsed
         if self.extra:
-            out["context"] = {k: [show(v) for v in vs] for k, vs in self.extra}
+            out["context"] = {k: [v.value if isinstance(v, Lit) else v for v in vs] for k, vs in self.extra}
         if self.duty_states:
             out["duty_states"] = dict(self.duty_states)
         return out

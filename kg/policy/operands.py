@@ -12,6 +12,9 @@ Defaults, documented because they are Agora's choices rather than ODRL's:
 - recipient: the party itself, when the request names no other recipient;
 - anything else that the request does not give is unknown, and a constraint on it is
   undetermined (it holds for neither a permission nor a prohibition; the explanation says so).
+Attributes of a party or an asset come from the store, which is taken as complete about them:
+a party with no recorded role is not a public authority (closed world), while a request that
+does not state its purpose has an unknown purpose (open world).
 """
 
 from __future__ import annotations
@@ -22,7 +25,7 @@ from datetime import datetime
 from .knowledge import Knowledge
 from .model import Lit, Request, Term
 from .terms import AGORA_CITY, COUNT, DATETIME, ELAPSED_TIME, INDUSTRY, PURPOSE_OP, RECIPIENT, SPATIAL
-from .values import Value, parse_duration, to_value
+from .values import IRI, Value, parse_duration, to_value
 
 USE_OPERANDS = (PURPOSE_OP, DATETIME, SPATIAL, RECIPIENT, INDUSTRY, COUNT, ELAPSED_TIME)
 """Left operands that describe the requested use (as opposed to attributes of a party or an asset)."""
@@ -59,7 +62,8 @@ def _from_terms(terms: tuple[Term, ...], origin: str) -> Operand:
 def resolve(left: str, subject: Subject, request: Request, now: datetime, knowledge: Knowledge) -> Operand:
     """The value(s) of left operand `left` for `subject` under `request`."""
     if subject.kind != "use" and subject.iri is not None and left not in (DATETIME, COUNT, ELAPSED_TIME):
-        return _from_terms(knowledge.values(subject.iri, left), "store")
+        values = knowledge.values(subject.iri, left)
+        return _from_terms(values, "store") if values else Operand((), (), "store")
     extra = dict(request.extra)
     if left in extra:
         return _from_terms(extra[left], "request")
@@ -77,7 +81,7 @@ def resolve(left: str, subject: Subject, request: Request, now: datetime, knowle
     if left == RECIPIENT:
         if request.recipient:
             return _from_terms(request.recipient, "request")
-        return Operand((request.party,), (request.party,), "assumed: the party itself")
+        return Operand((IRI(request.party),), (request.party,), "assumed: the party itself")
     if left == INDUSTRY:
         return _from_terms(request.industry, "request")
     if left == COUNT:

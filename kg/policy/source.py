@@ -10,6 +10,7 @@ world" at a time and would gain nothing from versioned sources.
 from __future__ import annotations
 
 import threading
+import weakref
 from collections.abc import Callable
 from typing import Any, Protocol
 
@@ -49,7 +50,14 @@ class StoreSource:
     """An AgoraStore: queries go through run_query, so they see exactly what SPARQL users see."""
 
     def __init__(self, store: Any) -> None:
-        self.store = store
+        self._store = weakref.ref(store)  # the engine cache is keyed by the store: no strong reference back
+
+    @property
+    def store(self) -> Any:
+        store = self._store()
+        if store is None:
+            raise RuntimeError("the store was closed and released")
+        return store
 
     @property
     def generation(self) -> int:
@@ -63,7 +71,7 @@ class StoreSource:
         return [[to_term(t) for t in row] for row in outcome.rows]
 
     def on_change(self, fn: Callable[[], None]) -> None:
-        self.store.listeners.append(lambda _source: fn())
+        self.store.listeners.append(lambda _source: fn())  # fn holds no strong reference to the engine
 
 
 class MemorySource:

@@ -105,11 +105,18 @@ DISPLAY_PREFIXES: dict[str, str] = {
     "pubtype": "http://purl.org/adms/publishertype/",
     "cc": "http://creativecommons.org/ns#",
 }
-"""Prefixes for showing IRIs; input accepts only PREFIXES (the documented, stable set)."""
+"""Prefixes for showing IRIs. Input accepts them too: Agora's PREFIXES, plus the EU authority tables and
+the demo catalog's namespaces, so `--party agent:stad-antwerpen` works on the demo."""
+
+
+ANY_PARTY = "urn:agora:policy:any-party"
+"""Stands for "any party" where only the asset matters (collection membership, conflict witnesses)."""
 
 
 def compact(iri: str) -> str:
     """`odrl:use` for the ODRL use IRI; the IRI itself when no prefix fits (or the rest is not a plain name)."""
+    if iri == ANY_PARTY:
+        return "any party"
     best = ""
     best_prefix = ""
     for prefix, ns in DISPLAY_PREFIXES.items():
@@ -131,19 +138,23 @@ def expand(value: str, *, default_namespace: str | None = None, what: str = "IRI
     """
     text = value.strip()
     if text.startswith("<") and text.endswith(">"):
-        return text[1:-1]
-    if "://" in text or text.startswith(("urn:", "mailto:")):
-        return text
-    if ":" in text:
+        iri = text[1:-1]
+    elif "://" in text or text.startswith(("urn:", "mailto:")):
+        iri = text
+    elif ":" in text:
         prefix, local = text.split(":", 1)
-        ns = PREFIXES.get(prefix)
+        ns = DISPLAY_PREFIXES.get(prefix)
         if ns is None:
-            raise BadInput(f"{what} {value!r}: unknown prefix {prefix!r} (known: {', '.join(sorted(PREFIXES))}); "
-                           "give a full IRI instead")
-        return ns + local
-    if default_namespace and text:
-        return default_namespace + text
-    raise BadInput(f"{what} {value!r} is not an IRI or CURIE")
+            known = ", ".join(sorted(DISPLAY_PREFIXES))
+            raise BadInput(f"{what} {value!r}: unknown prefix {prefix!r} (known: {known}); give a full IRI instead")
+        iri = ns + local
+    elif default_namespace and text:
+        iri = default_namespace + text
+    else:
+        raise BadInput(f"{what} {value!r} is not an IRI or CURIE")
+    if not iri or any(c in iri for c in '<>"{}|^`\\ \n\t'):
+        raise BadInput(f"{what} {value!r} is not a valid IRI")
+    return iri
 
 
 ACTION_NAMESPACE = ODRL

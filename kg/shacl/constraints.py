@@ -14,7 +14,7 @@ sh:or, ... where results are discarded and memoised per node).
 from __future__ import annotations
 
 import re
-from collections.abc import Collection, Iterable
+from collections.abc import Collection
 from typing import TYPE_CHECKING, Protocol
 
 import pyoxigraph as ox
@@ -506,9 +506,7 @@ class QualifiedC(Constraint):
         self.is_min = is_min
         self.disjoint = disjoint
         self.siblings: list[Shape] = []  # filled once all shapes are compiled
-        self.component = (
-            SH.QualifiedMinCountConstraintComponent if is_min else SH.QualifiedMaxCountConstraintComponent
-        )
+        self.component = SH.QualifiedMinCountConstraintComponent if is_min else SH.QualifiedMaxCountConstraintComponent
 
     def check(self, ctx: Context, shape: Shape, vm: ValueMap) -> list[RawResult]:
         values = vm.distinct_values()
@@ -553,13 +551,3 @@ def _n3(t: OxTerm | object) -> str:
     if isinstance(t, _IRI):
         return f"<{t.value}>"
     return str(t)
-
-
-def iter_subshapes(c: Constraint) -> Iterable[Shape]:
-    """Shapes a constraint refers to (for compilation and recursion bookkeeping)."""
-    for attr in ("shape",):
-        s = getattr(c, attr, None)
-        if s is not None:
-            yield s
-    yield from getattr(c, "shapes", ())
-    yield from getattr(c, "siblings", ())

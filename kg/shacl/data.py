@@ -54,9 +54,15 @@ class DataAccess:
 
     # ---------------------------------------------------------------- predicate steps
 
-    def objects(self, predicate: ox.NamedNode, nodes: Collection[OxTerm]) -> Groups:
-        """Values of ``predicate`` for each node (only nodes with values appear)."""
+    def objects(self, predicate: ox.NamedNode, nodes: Collection[OxTerm], *, cap: int | None = None) -> Groups:
+        """Values of ``predicate`` for each node (only nodes with values appear).
+
+        ``cap`` allows stopping after that many values per node when only counts matter (a
+        catalogue with 10^5 dcat:dataset links need not be read to see it has at least one).
+        """
         subjects = [n for n in nodes if isinstance(n, _Subject)]
+        if cap is not None and len(subjects) <= SMALL_BATCH:
+            return self._lookup(predicate, subjects, forward=True, cap=cap)
         groups = self._step(predicate, subjects, forward=True)
         if self.restore is not None and groups:
             groups = self._restore(predicate, groups)
@@ -90,10 +96,8 @@ class DataAccess:
         wanted = set(nodes)
         groups: Groups = {}
         get = groups.get
-        seen = 0
         res = self.select(f"SELECT ?s ?o WHERE {{ ?s <{predicate.value}> ?o }}")
-        for s, o in res:
-            seen += 1
+        for seen, (s, o) in enumerate(res, 1):
             if seen > budget:
                 return None
             k, v = (s, o) if forward else (o, s)
@@ -107,18 +111,31 @@ class DataAccess:
             _dedupe(groups)
         return groups
 
-    def _lookup(self, predicate: ox.NamedNode, nodes: Iterable[OxTerm], *, forward: bool) -> Groups:
+    def _lookup(
+        self, predicate: ox.NamedNode, nodes: Iterable[OxTerm], *, forward: bool, cap: int | None = None
+    ) -> Groups:
         groups: Groups = {}
         qfp = self.store.quads_for_pattern
         graphs = self.graphs
         for n in nodes:
-            if forward:
+            if cap is not None:
+                vals = self._capped(predicate, n, cap)
+            elif forward:
                 vals = [q.object for g in graphs for q in qfp(n, predicate, None, g)]
             else:
                 vals = [q.subject for g in graphs for q in qfp(None, predicate, n, g)]
             if vals:
                 groups[n] = list(dict.fromkeys(vals)) if self._multi and len(vals) > 1 else vals
         return groups
+
+    def _capped(self, predicate: ox.NamedNode, node: OxTerm, cap: int) -> list[OxTerm]:
+        out: dict[OxTerm, None] = {}
+        for g in self.graphs:
+            for q in self.store.quads_for_pattern(node, predicate, None, g):
+                out[q.object] = None
+                if len(out) >= cap:
+                    return list(out)
+        return list(out)
 
     def _restore(self, predicate: ox.NamedNode, groups: Groups) -> Groups:
         pairs = [(s, o) for s, vals in groups.items() for o in vals if type(o) is _Literal]
@@ -143,8 +160,11 @@ class DataAccess:
         """All (predicate, object) pairs of a node, restored (used by sh:closed)."""
         if not isinstance(node, _Subject):
             return []
-        edges = list(dict.fromkeys((q.predicate, q.object) for g in self.graphs
-                                   for q in self.store.quads_for_pattern(node, None, None, g)))
+        edges = list(
+            dict.fromkeys(
+                (q.predicate, q.object) for g in self.graphs for q in self.store.quads_for_pattern(node, None, None, g)
+            )
+        )
         if self.restore is None:
             return edges
         out: list[tuple[ox.NamedNode, OxTerm]] = []

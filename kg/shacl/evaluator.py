@@ -12,6 +12,8 @@ from __future__ import annotations
 
 from collections.abc import Collection
 
+import pyoxigraph as ox
+
 from . import paths
 from .data import DataAccess
 from .shapes import Shape
@@ -28,6 +30,10 @@ class Evaluator:
     def values(self, shape: Shape, focus: Collection[OxTerm]) -> ValueMap:
         if shape.path is None:
             return ValueMap(focus)
+        if shape.count_cap is not None and isinstance(shape.path, paths.Pred):
+            # Only sh:minCount/sh:maxCount: enough values to decide, not all of them.
+            groups = self.data.objects(ox.NamedNode(shape.path.iri), focus, cap=shape.count_cap)
+            return ValueMap(focus, groups)
         return ValueMap(focus, paths.evaluate(self.data, shape.path, focus))
 
     def validate(self, shape: Shape, focus: Collection[OxTerm], vm: ValueMap | None = None) -> list[RawResult]:

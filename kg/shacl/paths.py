@@ -190,4 +190,3 @@ def _repeat(data: DataAccess, path: Repeat, nodes: Collection[OxTerm]) -> Groups
         if seen:
             out[n] = list(seen)
     return out
-

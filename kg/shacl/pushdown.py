@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from .constraints import ClassC, Constraint, MaxCountC, MinCountC, NodeKindC
 from .data import DataAccess
 from .shapes import Shape, Targets
+from .sparql import sparql_term
 from .terms import OxTerm
 from .valuemap import RawResult
 from .vocab import OX_RDF_TYPE
@@ -36,7 +37,10 @@ PUSHABLE = (NodeKindC, ClassC, MinCountC, MaxCountC)
 # Below this many focus nodes (and values), per-node lookups beat scanning a whole predicate.
 MIN_FOCUS = 200
 MAX_LOOKUP_VALUES = 2000
+# Up to this many distinct values, value checks run in Python on the distinct values.
+MAX_DISTINCT = 2000
 
+_NOT_LITERAL = frozenset({ox.NamedNode, ox.BlankNode})
 _KIND_TEST = {ox.NamedNode: "isIRI(?o)", ox.BlankNode: "isBlank(?o)", ox.Literal: "isLiteral(?o)"}
 
 
@@ -56,6 +60,8 @@ def focus_pattern(data: DataAccess, targets: Targets) -> str | None:
     for c in targets.classes:
         classes.update(dict.fromkeys(data.subclass_closure(c)))
     named = [c for c in classes if isinstance(c, ox.NamedNode)]
+    if len(named) != len(classes):
+        return None  # a blank-node class cannot be written in a query
     if named:
         parts.append(f"{{ ?f <{OX_RDF_TYPE.value}> ?t_ VALUES ?t_ {{ {' '.join(_iri(c) for c in named)} }} }}")
     for p in targets.subjects_of:
@@ -74,6 +80,8 @@ def pushable(task: Task, data: DataAccess, predicate: ox.NamedNode) -> bool:
     for c in task.shape.constraints:
         if not isinstance(c, PUSHABLE):
             return False
+        if isinstance(c, ClassC) and not _class_pushable(data, c.cls):
+            return False
         needs_pattern = needs_pattern or (isinstance(c, MinCountC) and c.n > 0)
     if needs_pattern and task.pattern is None:
         return False
@@ -81,6 +89,13 @@ def pushable(task: Task, data: DataAccess, predicate: ox.NamedNode) -> bool:
         return True
     # Few focus nodes can still have many values (one catalogue, 10^5 dcat:dataset links).
     return _value_count(data, predicate, task.focus) > MAX_LOOKUP_VALUES
+
+
+def _class_pushable(data: DataAccess, cls: OxTerm) -> bool:
+    """SPARQL can express the type lookup: IRI classes, no background in the default graph."""
+    if any(isinstance(g, ox.DefaultGraph) for g in data.type_graphs if g not in data.graphs):
+        return False
+    return all(isinstance(c, ox.NamedNode) for c in data.subclass_closure(cls))
 
 
 def _value_count(data: DataAccess, predicate: ox.NamedNode, focus: Collection[OxTerm]) -> int:
@@ -95,44 +110,95 @@ def run(data: DataAccess, predicate: ox.NamedNode, tasks: list[Task]) -> list[Ra
     """Results of ``tasks`` (all on ``predicate``, all pushable), from violation-only queries."""
     q = _Queries(data, predicate)
     out: list[RawResult] = []
-    kind_checks: dict[frozenset[type], list[tuple[Task, NodeKindC]]] = {}
-    class_checks: dict[OxTerm, list[tuple[Task, ClassC]]] = {}
+    value_checks: dict[tuple[str, object], list[tuple[Task, Constraint]]] = {}
     max_checks: list[tuple[Task, MaxCountC]] = []
-    min_checks: dict[tuple[str, int], list[tuple[Task, MinCountC]]] = {}
+    min_checks: dict[int, list[tuple[Task, MinCountC]]] = {}
     for t in tasks:
         if t.shape.deactivated:
             continue
         for c in t.shape.constraints:
             if isinstance(c, NodeKindC):
-                kind_checks.setdefault(c.allowed, []).append((t, c))
+                value_checks.setdefault(("kind", c.allowed), []).append((t, c))
             elif isinstance(c, ClassC):
-                class_checks.setdefault(c.cls, []).append((t, c))
+                value_checks.setdefault(("class", c.cls), []).append((t, c))
             elif isinstance(c, MaxCountC):
                 max_checks.append((t, c))
             elif isinstance(c, MinCountC) and c.n > 0:
                 assert t.pattern is not None
-                min_checks.setdefault((t.pattern, c.n), []).append((t, c))
-    for allowed, users in kind_checks.items():
-        rows = q.rows(f"FILTER(!({' || '.join(_KIND_TEST[k] for k in allowed)}))")
-        out.extend(_fan_out(data, predicate, rows, users))
-    for cls, users in class_checks.items():
-        rows = q.rows(f"MINUS {{ {_type_pattern(data, cls)} }}", named=True)
-        out.extend(_fan_out(data, predicate, rows, users))
-    if max_checks:
+                min_checks.setdefault(c.n, []).append((t, c))
+    used = q.used()
+    if used and value_checks:
+        out.extend(_value_checks(data, q, predicate, value_checks))
+    if used and max_checks:
         bound = min(c.n for _, c in max_checks)
         for s, n in q.counts_above(bound):
             for t, c in max_checks:
                 if n > c.n and s in t.focus:
                     out.append(RawResult(s, None, t.shape, c))
-    for (pattern, n), users in min_checks.items():
-        for f in q.too_few(pattern, n):
+    for n, users in min_checks.items():
+        # One anti-join per predicate: the union of the tasks' focus patterns on the left, and
+        # each violator is then attributed to the tasks whose focus set contains it.
+        patterns = list(dict.fromkeys(t.pattern for t, _ in users if t.pattern is not None))
+        pattern = patterns[0] if len(patterns) == 1 else " UNION ".join(f"{{ {p} }}" for p in patterns)
+        for f in q.too_few(pattern, n, used=used):
             for t, c in users:
-                out.append(RawResult(f, None, t.shape, c))
+                if f in t.focus:
+                    out.append(RawResult(f, None, t.shape, c))
+    return out
+
+
+def _value_checks(
+    data: DataAccess,
+    q: _Queries,
+    predicate: ox.NamedNode,
+    checks: dict[tuple[str, object], list[tuple[Task, Constraint]]],
+) -> list[RawResult]:
+    """nodeKind and class checks: on the distinct values in Python when they are few (vocabulary
+    terms: 5 file types used 10^5 times), else as SPARQL filters over all rows."""
+    out: list[RawResult] = []
+    distinct = q.distinct_objects(MAX_DISTINCT)
+    if distinct is not None:
+        bad_by_check: dict[tuple[str, object], set[OxTerm]] = {}
+        for key in checks:
+            kind, arg = key
+            bad = (
+                {o for o in distinct if type(o) not in arg}  # type: ignore[operator]
+                if kind == "kind"
+                else data.non_instances(distinct, arg)  # type: ignore[arg-type]
+            )
+            if bad:
+                bad_by_check[key] = bad
+        if not bad_by_check:
+            return out
+        rows = q.rows_with_objects(set().union(*bad_by_check.values()))
+        for key, bad in bad_by_check.items():
+            out.extend(_fan_out(data, predicate, [(s, o) for s, o in rows if o in bad], checks[key]))
+        return out
+    # Class checks first: their violating rows include every literal value, so a
+    # BlankNodeOrIRI check (whose only violators are literals) can reuse them instead of
+    # scanning the predicate again with isIRI(), which costs a string lookup per row.
+    class_rows: list[tuple[OxTerm, OxTerm]] | None = None
+    for (kind, arg), users in checks.items():
+        if kind == "class":
+            rows = q.rows(f"MINUS {{ {_type_pattern(data, arg)} }}", named=True)  # type: ignore[arg-type]
+            class_rows = rows if class_rows is None else class_rows
+            out.extend(_fan_out(data, predicate, rows, users))
+    for (kind, arg), users in checks.items():
+        if kind != "kind":
+            continue
+        if class_rows is not None and arg == _NOT_LITERAL:
+            rows = [(s, o) for s, o in class_rows if isinstance(o, ox.Literal)]
+        else:
+            tests = " || ".join(_KIND_TEST[k] for k in arg)  # type: ignore[attr-defined]
+            rows = q.rows(f"FILTER(!({tests}))")
+        out.extend(_fan_out(data, predicate, rows, users))
     return out
 
 
 def _fan_out(
-    data: DataAccess, predicate: ox.NamedNode, rows: list[tuple[OxTerm, OxTerm]],
+    data: DataAccess,
+    predicate: ox.NamedNode,
+    rows: list[tuple[OxTerm, OxTerm]],
     users: list[tuple[Task, Constraint]],
 ) -> list[RawResult]:
     if not rows:
@@ -178,21 +244,45 @@ class _Queries:
             kw["named_graphs"] = [g for g in d.type_graphs if not isinstance(g, ox.DefaultGraph)]
         return d.store.query(text, **kw)  # type: ignore[arg-type]
 
+    def used(self) -> bool:
+        return bool(self._query(f"ASK {{ ?s {self.p} ?o }}"))
+
+    def distinct_objects(self, limit: int) -> set[OxTerm] | None:
+        res = self._query(f"SELECT DISTINCT ?o WHERE {{ ?s {self.p} ?o }} LIMIT {limit + 1}")
+        out = {sol[0] for sol in res}
+        return out if len(out) <= limit else None
+
+    def rows_with_objects(self, objects: set[OxTerm]) -> list[tuple[OxTerm, OxTerm]]:
+        rows: list[tuple[OxTerm, OxTerm]] = []
+        constants = [sparql_term(o) for o in objects if not isinstance(o, ox.BlankNode)]
+        if constants:
+            res = self._query(
+                f"SELECT {self.distinct}?s ?o WHERE {{ VALUES ?o {{ {' '.join(constants)} }} ?s {self.p} ?o }}"
+            )  # type: ignore[arg-type]
+            rows.extend((sol[0], sol[1]) for sol in res)
+        if any(isinstance(o, ox.BlankNode) for o in objects):
+            rows.extend(r for r in self.rows("FILTER(isBlank(?o))") if r[1] in objects)
+        return rows
+
     def rows(self, condition: str, *, named: bool = False) -> list[tuple[OxTerm, OxTerm]]:
         res = self._query(f"SELECT {self.distinct}?s ?o WHERE {{ ?s {self.p} ?o {condition} }}", named=named)
         return [(sol[0], sol[1]) for sol in res]
 
     def counts_above(self, bound: int) -> list[tuple[OxTerm, int]]:
         count = f"COUNT({self.distinct}?o)"
-        res = self._query(f"SELECT ?s ({count} AS ?n) WHERE {{ ?s {self.p} ?o }} GROUP BY ?s HAVING ({count} > {bound})")
+        res = self._query(
+            f"SELECT ?s ({count} AS ?n) WHERE {{ ?s {self.p} ?o }} GROUP BY ?s HAVING ({count} > {bound})"
+        )
         return [(sol[0], int(sol[1].value)) for sol in res]
 
-    def too_few(self, pattern: str, n: int) -> list[OxTerm]:
+    def too_few(self, pattern: str, n: int, *, used: bool = True) -> list[OxTerm]:
+        if not used:
+            res = self._query(f"SELECT DISTINCT ?f WHERE {{ {pattern} }}")
+            return [sol[0] for sol in res]
         if n == 1:
             minus = f"?f {self.p} ?o"
         else:
-            minus = (f"SELECT ?f WHERE {{ ?f {self.p} ?o }} GROUP BY ?f "
-                     f"HAVING (COUNT(DISTINCT ?o) >= {n})")
+            minus = f"SELECT ?f WHERE {{ ?f {self.p} ?o }} GROUP BY ?f HAVING (COUNT(DISTINCT ?o) >= {n})"
             minus = f"{{ {minus} }}"
         res = self._query(f"SELECT DISTINCT ?f WHERE {{ {{ {pattern} }} MINUS {{ {minus} }} }}")
         return [sol[0] for sol in res]

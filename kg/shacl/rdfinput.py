@@ -113,5 +113,5 @@ def _canonical_forms(literals: list[OxTerm]) -> dict[OxTerm, OxTerm]:
     scratch.extend(ox.Quad(ox.NamedNode(f"urn:agora:shacl:l{i}"), p, lit) for i, lit in enumerate(distinct))
     out: dict[OxTerm, OxTerm] = {}
     for q in scratch.quads_for_pattern(None, p, None, ox.DefaultGraph()):
-        out[distinct[int(q.subject.value[len("urn:agora:shacl:l"):])]] = q.object
+        out[distinct[int(q.subject.value[len("urn:agora:shacl:l") :])]] = q.object
     return out

@@ -69,8 +69,13 @@ class Report:
     it from wherever the data lives, only when a graph is actually requested.
     """
 
-    def __init__(self, results: Iterable[ValidationResult] | LazySource = (), shapes_graph: Graph | None = None,
-                 unsupported: Iterable[str] = (), describe: Describe | None = None) -> None:
+    def __init__(
+        self,
+        results: Iterable[ValidationResult] | LazySource = (),
+        shapes_graph: Graph | None = None,
+        unsupported: Iterable[str] = (),
+        describe: Describe | None = None,
+    ) -> None:
         self._lazy: LazySource | None = None
         self._results: list[ValidationResult] | None = None
         if isinstance(results, LazySource):

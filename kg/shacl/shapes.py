@@ -12,7 +12,7 @@ import itertools
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
-from rdflib import RDF, RDFS, XSD, BNode, Graph, Literal, URIRef
+from rdflib import RDF, RDFS, XSD, Graph, Literal, URIRef
 from rdflib.collection import Collection as RdfList
 from rdflib.term import Node
 
@@ -51,6 +51,12 @@ class Shape:
     deactivated: bool = False
     targets: Targets = field(default_factory=Targets)
     constraints: list[C.Constraint] = field(default_factory=list)
+    # When the only constraints are counts: how many values suffice to decide them.
+    count_cap: int | None = None
+    # Features only pyshacl implements (SHACL-AF expressions, SHACL-JS, custom target types):
+    # such a shape is validated entirely by the fallback.
+    foreign: list[str] = field(default_factory=list)
+    foreign_targets: bool = False
 
     @property
     def is_property(self) -> bool:
@@ -77,8 +83,16 @@ class ShapesModel:
             self._parents.setdefault(child, []).append(parent)
         for node in self._candidates():
             self.shape(node)
-        self.targeted: list[Shape] = [s for s in self.shapes.values() if s.targets and not s.deactivated]
+        self.targeted: list[Shape] = [
+            s for s in self.shapes.values() if (s.targets or s.foreign_targets) and not s.deactivated
+        ]
         self._link_siblings()
+        for shape in self.shapes.values():
+            if shape.foreign:
+                self.unsupported.append(
+                    f"{shape.label} uses {', '.join(shape.foreign)}: validated by the pyshacl fallback when targeted;"
+                    " where it is nested (sh:node, sh:or...) only its Core/SPARQL constraints are checked"
+                )
 
     # ---------------------------------------------------------------- discovery
 
@@ -114,11 +128,11 @@ class ShapesModel:
         sev = g.value(node, SH.severity)
         shape.severity = sev if isinstance(sev, URIRef) else VIOLATION
         shape.messages = tuple(m for m in g.objects(node, SH.message) if isinstance(m, Literal))
-        shape.deactivated = any(
-            _is_true(d) for d in g.objects(node, SH.deactivated)
-        )
+        shape.deactivated = any(_is_true(d) for d in g.objects(node, SH.deactivated))
         shape.targets = self._targets(node)
         shape.constraints = self._constraints(node, shape)
+        if shape.constraints and all(isinstance(c, (C.MinCountC, C.MaxCountC)) for c in shape.constraints):
+            shape.count_cap = max(c.n if isinstance(c, C.MinCountC) else c.n + 1 for c in shape.constraints)
         return shape
 
     def _targets(self, node: Node) -> Targets:
@@ -130,11 +144,17 @@ class ShapesModel:
             objects_of=[ox.NamedNode(str(p)) for p in g.objects(node, SH.targetObjectsOf) if isinstance(p, URIRef)],
         )
         types = set(g.objects(node, RDF.type))
-        if isinstance(node, URIRef) and not types.isdisjoint(self._class_types) and not types.isdisjoint(
-            self._shape_types
+        if (
+            isinstance(node, URIRef)
+            and not types.isdisjoint(self._class_types)
+            and not types.isdisjoint(self._shape_types)
         ):
             t.classes.append(to_ox(node))
         for tnode in g.objects(node, SH.target):
+            if g.value(tnode, SH.select) is None:
+                self.shapes[node].foreign.append(f"custom target {tnode}")
+                self.shapes[node].foreign_targets = True
+                continue
             st = SparqlTarget.parse(g, tnode, self.unsupported)
             if st is not None:
                 t.sparql.append(st)
@@ -223,6 +243,9 @@ class ShapesModel:
                 out.append(SparqlConstraint(sc))
         for comp in self.components:
             out.extend(comp.instantiate(g, node, shape, self.unsupported))
+        for param in FOREIGN_PARAMETERS:
+            if (node, param, None) in g:
+                shape.foreign.append(f"{param.n3(g.namespace_manager)}")
         return out
 
     def _list(self, head: Node) -> list[Node]:
@@ -244,6 +267,9 @@ class ShapesModel:
                             sib_nodes[q] = None
                 sib_nodes.pop(c.shape.node, None)
                 c.siblings = [self.shape(n) for n in sib_nodes]
+
+
+FOREIGN_PARAMETERS = (SH.expression, SH.js)
 
 
 def _subclasses(g: Graph, cls: URIRef) -> list[Node]:
@@ -274,4 +300,4 @@ def _iri(v: Node, name: str) -> str:
     return str(v)
 
 
-__all__ = ["Shape", "ShapesModel", "Targets", "ShapesGraphError", "BNode"]
+__all__ = ["Shape", "ShapesModel", "Targets", "ShapesGraphError"]

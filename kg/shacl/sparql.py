@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import RDF, Graph, Literal, URIRef
-from rdflib.collection import Collection as RdfList
 from rdflib.term import Node
 
 from .constraints import Constraint, Context
@@ -242,8 +241,15 @@ class SparqlConstraint(Constraint):
                 rpath = URIRef(path.value) if isinstance(path, ox.NamedNode) else None
                 ctx_vars = {**b, **sol}
                 out.append(
-                    RawResult(this, value, shape, self, path=rpath, source_constraint=source,
-                              messages=_format(q.messages, ctx_vars))
+                    RawResult(
+                        this,
+                        value,
+                        shape,
+                        self,
+                        path=rpath,
+                        source_constraint=source,
+                        messages=_format(q.messages, ctx_vars),
+                    )
                 )
         return out
 
@@ -279,6 +285,9 @@ class ComponentDef:
             values.append(vals or [None])  # type: ignore[list-item]
         vnode = (self.property_validator if shape.is_property else self.node_validator) or self.validator
         if vnode is None:
+            return []
+        if g.value(vnode, SH.select) is None and g.value(vnode, SH.ask) is None:
+            shape.foreign.append(f"non-SPARQL validator of {self.iri}")
             return []
         if vnode not in self._queries:
             self._queries[vnode] = _query(g, vnode, unsupported, what="validator")
@@ -338,7 +347,3 @@ class SparqlTarget:
     def focus_nodes(self, ctx: Context) -> set[OxTerm]:
         res = self.query.run(ctx, {})
         return {sol["this"] for sol in _solutions(res) if "this" in sol}  # type: ignore[arg-type]
-
-
-def list_items(g: Graph, head: Node) -> list[Node]:
-    return list(RdfList(g, head))

@@ -14,6 +14,7 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
+from . import xsd
 from .vocab import RDF_LANGSTRING, RDF_NS, XSD_STRING
 
 OxTerm = ox.NamedNode | ox.BlankNode | ox.Literal
@@ -70,12 +71,28 @@ class ToRdflib:
                 out = Literal(term.value, lang=term.language)
             elif dt == XSD_STRING:
                 out = Literal(term.value)
+            elif not xsd.is_well_formed(term.value, dt):
+                out = _ill_typed_literal(term.value, URIRef(dt))
             else:
                 out = Literal(term.value, datatype=URIRef(dt), normalize=False)
         else:  # pragma: no cover - quoted triples are not SHACL focus nodes
             raise TypeError(f"unsupported term {term!r}")
         self._cache[term] = out
         return out
+
+
+def _ill_typed_literal(lexical: str, datatype: URIRef) -> Literal:
+    """An rdflib Literal built without parsing, for values known to be ill-typed.
+
+    rdflib's constructor logs a warning with a traceback for every lexical form it cannot
+    parse; reports about ill-typed data would otherwise flood the log.
+    """
+    lit = str.__new__(Literal, lexical)
+    lit._language = None  # type: ignore[attr-defined]
+    lit._datatype = datatype  # type: ignore[attr-defined]
+    lit._value = None  # type: ignore[attr-defined]
+    lit._ill_typed = True  # type: ignore[attr-defined]
+    return lit
 
 
 def term_key(term: Node | None) -> str:

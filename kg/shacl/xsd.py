@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable
 from decimal import Decimal, InvalidOperation
 
-from .vocab import RDF_LANGSTRING, XSD_NS, XSD_STRING
+from .vocab import XSD_NS, XSD_STRING
 
 _TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
 _YEAR = r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})"
@@ -272,6 +272,3 @@ def compare(a: SortKey | None, b: SortKey | None) -> int | None:
         return (va > vb) - (va < vb)  # type: ignore[operator]
     except TypeError:
         return None
-
-
-__all__ = ["is_well_formed", "has_checker", "sort_key", "compare", "RDF_LANGSTRING"]

@@ -1,0 +1,195 @@
+"""Search benchmark: index build, index size, and query latency against SPARQL CONTAINS.
+
+For each catalog size: generate (cached) and load the synthetic catalog into a store once (kept in
+the work directory for later runs), then
+- build the search index from the store (`SearchIndex.rebuild`, what `agora reindex` does), and
+  separately time reading the documents out of the store and feeding prepared documents to
+  tantivy, so the two costs are visible;
+- run keyword queries, keyword queries with two facet filters and two facet counts, concept
+  (SKOS-expanded) queries, and full default searches (expansion + all facets), through
+  `SearchService.search` exactly as the API does (minus HTTP), and report p50/p99;
+- run a SPARQL query with CONTAINS filters for the same words in the same process, and print the
+  ratios.
+
+Targets: at 1M datasets p50 <= 20 ms and p99 <= 100 ms; >= 50x faster than CONTAINS at 100k;
+indexing >= 20k datasets/s.
+
+    python bench/search.py --datasets 100000            # ~2 min load on first run, then cached
+    python bench/search.py --datasets 100000 1000000 --work /tmp/agora-bench-search
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import _generator, ensure_catalog, machine_info, percentiles, print_table, timer  # noqa: E402
+
+
+def _store(n: int, work: Path) -> Any:
+    from agora.kg.config import load_settings
+    from agora.kg.loader import load_files
+    from agora.kg.store import AgoraStore
+
+    store = AgoraStore(load_settings(work / f"n{n}"))
+    if store.get("bench") is None:
+        catalog = ensure_catalog(n, 0.0, 1)
+        with timer() as t:
+            load_files(store, [catalog], name="bench", validate=False)
+        print(f"loaded {n:,} datasets into the store in {t.seconds:.1f} s (once; kept in {work})", flush=True)
+    return store
+
+
+def _queries(seed: int = 7) -> dict[str, list[str]]:
+    """Words people would type for the generated catalog: topic names and keywords in five languages,
+    and sector labels (which SKOS expansion recognises)."""
+    gen = _generator()
+    rng = random.Random(seed)
+    keyword = [t.titles[lang] for t in gen.TOPICS for lang in gen.LANGS]
+    keyword += [t.keywords[lang][0] for t in gen.TOPICS for lang in gen.LANGS]
+    rng.shuffle(keyword)
+    return {"keyword": keyword[:150]}
+
+
+def _concept_queries(service: Any, k: int = 150, seed: int = 11) -> list[str]:
+    graph = service.graph()
+    labels = sorted({text for c in graph.concepts.values() if c.iri.startswith("https://w3id.org/agora/sector/")
+                     for text, _lang, kind in c.labels if kind in ("pref", "alt")})
+    random.Random(seed).shuffle(labels)
+    return labels[:k]
+
+
+def _time(fn: Any, items: list[Any]) -> list[float]:
+    out = []
+    for item in items:
+        start = time.perf_counter()
+        fn(item)
+        out.append((time.perf_counter() - start) * 1000)
+    return out
+
+
+def _contains_query(words: list[str]) -> str:
+    tests = " && ".join(f'CONTAINS(LCASE(STR(?t)), "{w}")' for w in words)
+    return ("PREFIX dct: <http://purl.org/dc/terms/> PREFIX dcat: <http://www.w3.org/ns/dcat#>\n"
+            "SELECT DISTINCT ?d WHERE { ?d a dcat:Dataset ; dct:title|dct:description|dcat:keyword ?t . "
+            f"FILTER({tests}) }}")
+
+
+def run(n: int, work: Path, contains_samples: int) -> dict[str, Any]:
+    from agora.kg.query import run_query
+    from agora.kg.search.extract import Extractor
+    from agora.kg.search.indexer import SearchIndex, to_json
+    from agora.kg.search.params import parse_filters
+    from agora.kg.search.results import SearchRequest
+    from agora.kg.search.service import SearchService
+
+    store = _store(n, work)
+    info = store.get("bench")
+    row: dict[str, Any] = {"datasets": n}
+
+    # -- index build ------------------------------------------------------------------------------
+    path = work / f"n{n}" / "search"
+    shutil.rmtree(path, ignore_errors=True)
+    index = SearchIndex(path)
+    with timer() as t:
+        stats = index.rebuild(store)
+    row["build_s"] = t.seconds
+    row["build_per_s"] = n / t.seconds
+    row["documents"] = stats.documents
+    row["index_mib"] = index.size_bytes() / 2**20
+    with timer() as t:
+        docs = [to_json(d) for d in Extractor(store).documents("bench", info.physical)]
+    row["extract_per_s"] = n / t.seconds
+    scratch = SearchIndex(work / f"n{n}" / "search-scratch")
+    writer = scratch.index.writer(heap_size=512_000_000)
+    with timer() as t:
+        for d in docs:
+            writer.add_json(d)
+        writer.commit()
+        writer.wait_merging_threads()
+    row["tantivy_per_s"] = len(docs) / t.seconds
+    del docs, writer, scratch
+    shutil.rmtree(work / f"n{n}" / "search-scratch", ignore_errors=True)
+    print(f"n={n:,}: rebuild {row['build_s']:.1f} s ({row['build_per_s']:,.0f}/s); reading from the store "
+          f"{row['extract_per_s']:,.0f}/s; tantivy indexing {row['tantivy_per_s']:,.0f}/s; "
+          f"index {row['index_mib']:.1f} MiB", flush=True)
+
+    # -- queries ----------------------------------------------------------------------------------
+    service = SearchService(store, index)
+    keyword = _queries()["keyword"]
+    concepts = _concept_queries(service)
+    countries = ["DNK", "NLD", "ITA", "DEU", "BEL", "AUT", "IRL"]
+    formats = ["CSV", "JSON", "GEOJSON", "XLSX"]
+    rng = random.Random(3)
+    faceted = [(q, parse_filters([f"country={rng.choice(countries)}", f"format={rng.choice(formats)}"]))
+               for q in keyword]
+    kinds = {
+        "keyword": (keyword, lambda q: service.search(SearchRequest(q=q, expand=False, facets=[]))),
+        "keyword + 2 facets": (faceted, lambda qf: service.search(SearchRequest(
+            q=qf[0], expand=False, filters=qf[1], facets=["country", "format"]))),
+        "concept-expanded": (concepts, lambda q: service.search(SearchRequest(q=q, facets=[]))),
+        "full (expansion + 9 facets)": (keyword, lambda q: service.search(SearchRequest(q=q))),
+    }
+    latencies: dict[str, dict[float, float]] = {}
+    for name, (items, fn) in kinds.items():
+        _time(fn, items[:10])  # warm-up: caches, concept graph, page cache
+        latencies[name] = percentiles(_time(fn, items))
+    totals = [service.search(SearchRequest(q=q, expand=False, facets=[], size=1)).total for q in keyword[:20]]
+    row["mean_matches"] = sum(totals) / len(totals)
+
+    # -- SPARQL CONTAINS, same words, same process --------------------------------------------------
+    analyzer = service.builder.plain
+    sample = keyword[:contains_samples]
+
+    def contains(q: str) -> int:
+        outcome = run_query(store, _contains_query(analyzer.analyze(q)))
+        return sum(1 for _ in outcome.rows or [])
+
+    sparql = percentiles(_time(contains, sample))
+    ours = percentiles(_time(kinds["keyword"][1], sample))
+    row["latency"] = latencies
+    row["contains"] = sparql
+    row["ratio_p50"] = sparql[50] / ours[50]
+    store.close()
+    return row
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--datasets", type=int, nargs="+", default=[100_000])
+    parser.add_argument("--work", type=Path, default=Path("/tmp/agora-bench-search"),
+                        help="Where stores and indexes are kept between runs.")
+    parser.add_argument("--contains-samples", type=int, default=15,
+                        help="How many keyword queries to also run as SPARQL CONTAINS (they are slow).")
+    parser.add_argument("--json", type=Path, help="Also write the raw figures here.")
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(json.dumps(machine_info()))
+    rows = [run(n, args.work, args.contains_samples) for n in args.datasets]
+    print_table([[r["datasets"], r["documents"], r["build_s"], r["build_per_s"], r["extract_per_s"],
+                  r["tantivy_per_s"], r["index_mib"]] for r in rows],
+                ["datasets", "documents", "build s", "build docs/s", "store read docs/s", "tantivy docs/s",
+                 "index MiB"])
+    print()
+    table = []
+    for r in rows:
+        for name, p in r["latency"].items():
+            table.append([r["datasets"], name, p[50], p[99]])
+        table.append([r["datasets"], "SPARQL CONTAINS (same words)", r["contains"][50], r["contains"][99]])
+    print_table(table, ["datasets", "query", "p50 ms", "p99 ms"])
+    print()
+    print_table([[r["datasets"], r["mean_matches"], r["ratio_p50"]] for r in rows],
+                ["datasets", "mean matches per keyword query", "CONTAINS p50 / search p50"])
+    if args.json:
+        args.json.write_text(json.dumps(rows, indent=1, default=str))
+
+
+if __name__ == "__main__":
+    main()

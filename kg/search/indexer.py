@@ -1,0 +1,327 @@
+"""The on-disk search index and how it follows the store.
+
+Consistency model:
+- The index is derived data: the store is the truth, and `rebuild()` recreates the index from it.
+- Each source is indexed as a unit: its documents are deleted and re-added, together with a
+  manifest document naming the store version (registry activity) they came from, in one tantivy
+  commit. A reader therefore sees a source's old documents or its new ones, never a mix.
+- `apply(names)` runs after the store has committed a change (the store's listener); when it
+  fails, the previous index stays as it was and the source is remembered as dirty, to be
+  repaired on the next write or search.
+- Facts a document borrows from other sources (publisher names, place geometry and country) are
+  fingerprinted; when a change alters them, every source whose documents use them is re-indexed
+  in the same commit.
+- `SearchIndex.open()` compares the manifests with the store's registry and repairs missing,
+  stale and extra sources (the store may have been changed while no index was listening).
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import os
+import shutil
+import threading
+import time
+from collections import deque
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+import tantivy
+
+from . import schema as S
+from .extract import AGORA_SECTOR_SCHEME, EU_COUNTRY, EU_THEME, EU_THEME_SCHEME, Extractor, Facts, IndexDoc
+
+log = logging.getLogger("agora.search")
+FORMAT_FILE = "agora-search.json"
+MANIFEST_PREFIX = "urn:agora:search:source:"
+FACTS_IRI = "urn:agora:search:facts"
+BACKGROUND_SCHEMES = {AGORA_SECTOR_SCHEME, EU_THEME_SCHEME}
+"""Concepts of system sources that become search results; other code lists are only facet values."""
+SECTOR_PREFIX = "https://w3id.org/agora/sector/"
+
+
+@dataclass
+class Manifest:
+    source: str
+    version: int
+    activity: str
+    described: list[str] = field(default_factory=list)
+
+
+@dataclass
+class IndexStats:
+    documents: int = 0
+    sources: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+
+def _b64(data: dict[str, Any]) -> str:
+    return base64.b64encode(json.dumps(data, ensure_ascii=False, separators=(",", ":")).encode()).decode()
+
+
+def _unb64(value: Any) -> dict[str, Any]:
+    raw = value if isinstance(value, bytes | bytearray) else base64.b64decode(value)
+    return json.loads(bytes(raw).decode())
+
+
+def _rfc3339(value: datetime | None) -> str | None:
+    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+
+
+def to_json(doc: IndexDoc) -> str:
+    """The tantivy document for one resource (add_json is several times faster than Document)."""
+    out: dict[str, Any] = {S.IRI: doc.iri, S.TYPE: doc.type, S.SOURCE: doc.source}
+    themes = sorted(doc.themes)
+    out[S.THEME] = [t for t in themes if t.startswith(EU_THEME)]
+    out[S.CONCEPT_FACET] = [t for t in themes if not t.startswith((EU_THEME, SECTOR_PREFIX))]
+    out[S.SECTOR] = sorted(doc.sectors | {t for t in themes if t.startswith(SECTOR_PREFIX)})
+    out[S.ALL_CONCEPTS] = sorted(doc.themes | doc.sectors | ({doc.iri} if doc.type == S.CONCEPT else set()))
+    out[S.PUBLISHER] = sorted(doc.publishers)
+    out[S.CITY] = sorted(s for s in doc.spatial if not s.startswith(EU_COUNTRY))
+    out[S.COUNTRY] = sorted(doc.countries)
+    out[S.FORMAT] = sorted(doc.formats)
+    out[S.LICENCE] = sorted(doc.licences)
+    out[S.REFS] = sorted(doc.refs)
+    out[S.USES] = sorted(doc.uses)
+    for group, values in (("title", doc.titles), ("kw", doc.keywords), ("body", doc.bodies)):
+        neutral: list[str] = []
+        for text, lang in values:
+            neutral.append(text)
+            if lang in S.LANGUAGES:
+                out.setdefault(S.text_field(group, lang), []).append(text)
+        out[S.text_field(group, S.NEUTRAL)] = neutral
+    out[S.CONTEXT] = doc.context
+    for name, value in ((S.MODIFIED, doc.modified or doc.issued), (S.T_START, doc.t_start), (S.T_END, doc.t_end)):
+        text = _rfc3339(value)
+        if text is not None:
+            out[name] = text
+    if doc.t_start is not None and doc.t_end is None:
+        out[S.T_END] = "9999-12-31T00:00:00Z"  # open-ended coverage overlaps every later period
+    if doc.t_end is not None and doc.t_start is None:
+        out[S.T_START] = "0001-01-01T00:00:00Z"
+    if doc.bbox is not None:
+        out[S.MIN_LON], out[S.MIN_LAT], out[S.MAX_LON], out[S.MAX_LAT] = doc.bbox.to_list()
+    out[S.DISPLAY] = _b64(display_record(doc))
+    return json.dumps({k: v for k, v in out.items() if v not in ([], None)}, ensure_ascii=False)
+
+
+def display_record(doc: IndexDoc) -> dict[str, Any]:
+    """What results show: one title and description per language, keywords, source."""
+    titles: dict[str, str] = {}
+    for text, lang in doc.titles:
+        titles.setdefault(lang or "", text)
+    descriptions: dict[str, str] = {}
+    for text, lang in doc.bodies:
+        descriptions.setdefault(lang or "", text[:S_DISPLAY_CHARS])
+    return {"t": titles, "d": descriptions, "k": [[t, lang or ""] for t, lang in doc.keywords[:30]],
+            "s": doc.source}
+
+
+S_DISPLAY_CHARS = 600
+
+
+class SearchIndex:
+    """A tantivy index in `<data_dir>/search` that mirrors the searchable part of the store."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.schema = S.build_schema()
+        self._prepare_directory()
+        self.index = tantivy.Index(self.schema, path=str(path), reuse=True)
+        self.analyzers = S.register_analyzers(self.index)
+        self._lock = threading.RLock()
+        self.dirty: set[str] = set()
+        """Sources whose last indexing failed: the index still shows their previous state."""
+        self.generation = 0
+        """Bumped after every commit: caches keyed by it (facet values, labels) stay coherent."""
+
+    # -- opening ---------------------------------------------------------------------------------
+    def _prepare_directory(self) -> None:
+        """Start from an empty directory when the index on disk has another format (or is unreadable)."""
+        marker = self.path / FORMAT_FILE
+        current = {"schema": S.SCHEMA_VERSION, "tantivy": getattr(tantivy, "__version__", "")}
+        try:
+            recorded = json.loads(marker.read_text())
+        except (OSError, ValueError):
+            recorded = None
+        if recorded != current or not tantivy.Index.exists(str(self.path)):
+            if self.path.exists():
+                shutil.rmtree(self.path)
+            self.path.mkdir(parents=True, exist_ok=True)
+            marker.write_text(json.dumps(current))
+
+    @classmethod
+    def open(cls, store: Any, path: Path | None = None, *, repair: bool = True) -> SearchIndex:
+        """Open (or create) the index of `store` and bring it in line with the store's registry."""
+        index = cls(path or Path(store.settings.data_dir) / "search")
+        if repair and not getattr(store, "read_only", False):
+            index.repair(store)
+        return index
+
+    # -- reading ---------------------------------------------------------------------------------
+    def searcher(self) -> tantivy.Searcher:
+        return self.index.searcher()
+
+    def manifests(self) -> dict[str, Manifest]:
+        searcher = self.searcher()
+        query = tantivy.Query.term_query(self.schema, S.TYPE, S.MANIFEST)
+        out: dict[str, Manifest] = {}
+        for _score, address in searcher.search(query, limit=100_000).hits:
+            doc = searcher.doc(address)
+            data = _unb64(doc.get_first(S.DISPLAY))
+            out[data["source"]] = Manifest(data["source"], int(data["version"]), data["activity"],
+                                           data.get("described", []))
+        return out
+
+    def recorded_facts(self) -> dict[str, str]:
+        searcher = self.searcher()
+        hits = searcher.search(tantivy.Query.term_query(self.schema, S.IRI, FACTS_IRI), limit=1).hits
+        if not hits:
+            return {}
+        return dict(_unb64(searcher.doc(hits[0][1]).get_first(S.DISPLAY)).get("fp", {}))
+
+    def disagreement(self, store: Any) -> dict[str, list[str]]:
+        """Sources the index lacks, holds in another version, or holds although the store does not."""
+        manifests = self.manifests()
+        current = {s.name: s.current.activity for s in store.sources()}
+        return {
+            "missing": sorted(n for n in current if n not in manifests),
+            "stale": sorted(n for n, m in manifests.items() if n in current and m.activity != current[n]),
+            "extra": sorted(n for n in manifests if n not in current),
+        }
+
+    def sources_referencing(self, iris: Iterable[str]) -> set[str]:
+        iris = sorted(set(iris))
+        if not iris:
+            return set()
+        query = tantivy.Query.term_set_query(self.schema, S.REFS, iris)
+        result = self.searcher().aggregate(query, {"s": {"terms": {"field": S.SOURCE, "size": 100_000}}})
+        return {b["key"] for b in result["s"]["buckets"]}
+
+    # -- writing ---------------------------------------------------------------------------------
+    def repair(self, store: Any) -> list[str]:
+        """Re-index whatever disagrees with the store (and dirty sources); returns the sources touched."""
+        with self._lock:
+            gaps = self.disagreement(store)
+            names = set(gaps["missing"]) | set(gaps["stale"]) | set(gaps["extra"]) | self.dirty
+            if names:
+                log.info("search index: repairing %s", ", ".join(f"{k}={v}" for k, v in gaps.items() if v))
+                self.apply(store, names)
+            return sorted(names)
+
+    def apply(self, store: Any, names: Iterable[str]) -> IndexStats:
+        """Make the index show the store's current state of these sources (and of their dependants)."""
+        with self._lock:
+            names = set(names)
+            try:
+                stats = self._apply(store, names)
+            except BaseException:
+                self.dirty |= names
+                raise
+            self.dirty -= set(stats.sources)
+            return stats
+
+    def _apply(self, store: Any, names: set[str]) -> IndexStats:
+        started = time.perf_counter()
+        stats = IndexStats()
+        manifests = self.manifests()
+        recorded = self.recorded_facts()
+        extractor = Extractor(store)
+        writer = self.index.writer(heap_size=64_000_000, num_threads=1)
+        try:
+            work = deque(sorted(names))
+            done: set[str] = set()
+            while work:
+                name = work.popleft()
+                if name in done:
+                    continue
+                done.add(name)
+                writer.delete_documents_by_term(S.SOURCE, name)
+                old = manifests.get(name)
+                changed_facts, n = self._index_source(store, extractor, writer, name,
+                                                      old.described if old else [], recorded)
+                stats.documents += n
+                for dependant in sorted(self.sources_referencing(changed_facts) - done):
+                    work.append(dependant)
+            writer.delete_documents_by_term(S.IRI, FACTS_IRI)
+            writer.add_json(json.dumps({S.IRI: FACTS_IRI, S.TYPE: S.FACTS, S.SOURCE: S.FACTS,
+                                        S.DISPLAY: _b64({"fp": recorded})}))
+            writer.commit()
+        except BaseException:
+            writer.rollback()
+            raise
+        finally:
+            writer.wait_merging_threads()
+        self.index.reload()
+        self.generation += 1
+        stats.sources = sorted(done)
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    def _index_source(self, store: Any, extractor: Extractor, writer: tantivy.IndexWriter, name: str,
+                      old_described: list[str], recorded: dict[str, str]) -> tuple[set[str], int]:
+        """Add the source's documents and manifest; update `recorded` and return the IRIs whose
+        borrowed facts changed (their referencing sources must be re-indexed too)."""
+        info = store.get(name)
+        described = extractor.described(info.physical) if info is not None else set()
+        # Compare before this source's own references overwrite the record: a source often both
+        # describes and references a place, and its dependants elsewhere must still be refreshed.
+        candidates = described | set(old_described)
+        now: dict[str, Facts] = extractor.facts(candidates)
+        changed = {iri for iri in candidates if recorded.get(iri) != now[iri].fingerprint()}
+        for iri in changed:
+            recorded[iri] = now[iri].fingerprint()
+        count = 0
+        if info is not None:
+            concept_filter = BACKGROUND_SCHEMES if info.system else None
+            refs: set[str] = set()
+            for doc in extractor.documents(name, info.physical, concept_filter=concept_filter):
+                if doc.replaces:
+                    writer.delete_documents_by_term(S.IRI, doc.iri)
+                    count -= 1
+                writer.add_json(to_json(doc))
+                refs |= doc.refs
+                count += 1
+            for iri, facts in extractor.facts(refs).items():
+                recorded[iri] = facts.fingerprint()
+            writer.add_json(json.dumps({
+                S.IRI: MANIFEST_PREFIX + name, S.TYPE: S.MANIFEST, S.SOURCE: name,
+                S.DISPLAY: _b64({"source": name, "version": info.current.number,
+                                 "activity": info.current.activity, "described": sorted(described)})}))
+        return changed, count
+
+    def rebuild(self, store: Any) -> IndexStats:
+        """Drop everything and index every source of the store (the `agora reindex` command)."""
+        with self._lock:
+            started = time.perf_counter()
+            stats = IndexStats()
+            extractor = Extractor(store)
+            recorded: dict[str, str] = {}
+            writer = self.index.writer(heap_size=512_000_000, num_threads=min(4, os.cpu_count() or 1))
+            try:
+                writer.delete_all_documents()
+                for info in store.sources():
+                    _changed, n = self._index_source(store, extractor, writer, info.name, [], recorded)
+                    stats.documents += n
+                    stats.sources.append(info.name)
+                writer.add_json(json.dumps({S.IRI: FACTS_IRI, S.TYPE: S.FACTS, S.SOURCE: S.FACTS,
+                                            S.DISPLAY: _b64({"fp": recorded})}))
+                writer.commit()
+            except BaseException:
+                writer.rollback()
+                raise
+            finally:
+                writer.wait_merging_threads()
+            self.index.reload()
+            self.generation += 1
+            self.dirty.clear()
+            stats.seconds = time.perf_counter() - started
+            return stats
+
+    def size_bytes(self) -> int:
+        return sum(p.stat().st_size for p in self.path.rglob("*") if p.is_file())

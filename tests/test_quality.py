@@ -1,0 +1,255 @@
+"""Metadata quality: MQA points per indicator and dimension, what to fix, weights, link checks, API and CLI.
+
+Expected points are worked out by hand from the MQA rules (data.europa.eu methodology), not taken
+from the code: findability 30/30/20/20, accessibility 50/20/30, interoperability 20/10/10/20/20/30,
+reusability 20/10/10/5/20/10, contextuality 5/5/5/5; distribution indicators averaged.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import pytest
+from agora.kg import quality
+from agora.kg.errors import BadInput, SourceNotFound
+from agora.kg.loader import load_files
+
+EU = "http://publications.europa.eu/resource/authority/"
+PREFIXES = f"""
+@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+@prefix foaf: <http://xmlns.com/foaf/0.1/> . @prefix vcard: <http://www.w3.org/2006/vcard/ns#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> . @prefix eu: <{EU}> .
+<https://example.org/org> a foaf:Organization ; foaf:name "Example city"@en ;
+    dct:type <http://purl.org/adms/publishertype/LocalAuthority> .
+"""
+PERFECT = PREFIXES + f"""
+<https://example.org/contact> a vcard:Kind ; vcard:fn "Open data desk"@en ; vcard:hasEmail <mailto:data@example.org> .
+<https://example.org/perfect> a dcat:Dataset ; dct:title "Air quality"@en ; dct:description "Hourly NO2."@en ;
+    dcat:keyword "air"@en ; dcat:theme <{EU}data-theme/ENVI> ; dct:spatial <{EU}country/DNK> ;
+    dct:temporal [ a dct:PeriodOfTime ; dcat:startDate "2020-01-01"^^xsd:date ] ;
+    dct:accessRights <{EU}access-right/PUBLIC> ; dcat:contactPoint <https://example.org/contact> ;
+    dct:publisher <https://example.org/org> ; dct:issued "2020-01-02"^^xsd:date ;
+    dct:modified "2024-05-01"^^xsd:date ; dcat:distribution <https://example.org/perfect/csv> .
+<https://example.org/perfect/csv> a dcat:Distribution ; dcat:accessURL <https://files.example.org/air> ;
+    dcat:downloadURL <https://files.example.org/air.csv> ; dct:format <{EU}file-type/CSV> ;
+    dcat:mediaType <https://www.iana.org/assignments/media-types/text/csv> ;
+    dct:license <{EU}licence/CC_BY_4_0> ; dct:rights <https://example.org/rights> ;
+    dcat:byteSize "1024"^^xsd:nonNegativeInteger .
+"""
+# Keyword and publisher only; two distributions that each do half of what MQA asks.
+MIXED = PREFIXES + f"""
+<https://creativecommons.org/licenses/by/4.0/> a dct:LicenseDocument .
+<https://example.org/mixed> a dcat:Dataset ; dct:title "Budget"@en ; dct:description "The budget."@en ;
+    dcat:keyword "budget"@en ; dct:publisher <https://example.org/org> ; dct:modified "2024-05-01"^^xsd:date ;
+    dcat:distribution <https://example.org/mixed/xlsx> , <https://example.org/mixed/pdf> .
+<https://example.org/mixed/xlsx> a dcat:Distribution ; dcat:accessURL <https://files.example.org/budget> ;
+    dcat:downloadURL <https://files.example.org/budget.xlsx> ; dct:format <{EU}file-type/XLSX> ;
+    dct:license <{EU}licence/CC_BY_4_0> .
+<https://example.org/mixed/pdf> a dcat:Distribution ; dcat:accessURL <https://files.example.org/budget-pdf> ;
+    dct:format <{EU}file-type/PDF> ; dcat:mediaType <https://www.iana.org/assignments/media-types/application/pdf> ;
+    dct:license <https://creativecommons.org/licenses/by/4.0/> ; dcat:byteSize "2048"^^xsd:nonNegativeInteger .
+"""
+BARE = PREFIXES + """
+<https://example.org/bare> a dcat:Dataset ; dct:title "Something"@en ; dct:description "Some data."@en .
+"""
+LINKS_OK = {"https://files.example.org/air": (True, 200), "https://files.example.org/air.csv": (True, 200)}
+
+
+def _load(store, tmp_path: Path, name: str, text: str, validate: bool = True) -> None:
+    path = tmp_path / f"{name}.ttl"
+    path.write_text(text)
+    load_files(store, [path], name=name, validate=validate, user="test")
+
+
+def _points(result: dict) -> dict[str, float]:
+    return {d: v["score"] for d, v in result["dimensions"].items()}
+
+
+def test_a_perfect_dataset_scores_405(store, tmp_path):
+    _load(store, tmp_path, "perfect", PERFECT)
+    quality.save_link_results(store.settings.data_dir, LINKS_OK)
+    r = quality.dataset_quality(store, "https://example.org/perfect")
+    assert _points(r) == {"findability": 30 + 30 + 20 + 20, "accessibility": 50 + 20 + 30,
+                          "interoperability": 20 + 10 + 10 + 20 + 20 + 30, "reusability": 20 + 10 + 10 + 5 + 20 + 10,
+                          "contextuality": 5 + 5 + 5 + 5}
+    assert (r["score"], r["max"], r["rating"]) == (405, 405, "excellent")
+    assert r["lost"] == [] and r["not_checked"] == [] and r["link_check"]["checked"]
+    assert r["title"] == "Air quality" and r["source"] == "perfect"
+
+
+def test_reachability_is_not_checked_without_a_link_check_run(store, tmp_path):
+    _load(store, tmp_path, "perfect", PERFECT)
+    r = quality.dataset_quality(store, "https://example.org/perfect")
+    assert r["dimensions"]["accessibility"]["score"] == 20  # only "download URL given"
+    assert (r["score"], r["rating"]) == (405 - 50 - 30, "good")
+    assert r["not_checked"] == ["access_url_reachable", "download_url_reachable"]
+    lost = {x["indicator"]: x for x in r["lost"]}
+    assert set(lost) == {"access_url_reachable", "download_url_reachable"}
+    assert lost["access_url_reachable"]["not_checked"] and "not checked" in lost["access_url_reachable"]["detail"]
+    # A run that did not reach the download URL: checked, and the points stay lost.
+    quality.save_link_results(store.settings.data_dir, {"https://files.example.org/air": (True, 200),
+                                                        "https://files.example.org/air.csv": (False, 404)})
+    r = quality.dataset_quality(store, "https://example.org/perfect")
+    assert r["dimensions"]["accessibility"]["score"] == 50 + 20 and r["not_checked"] == []
+
+
+def test_distribution_indicators_are_averaged(store, tmp_path):
+    _load(store, tmp_path, "mixed", MIXED)
+    r = quality.dataset_quality(store, "https://example.org/mixed")
+    assert _points(r) == {
+        "findability": 30,                                  # keywords only
+        "accessibility": 0 + 20 / 2 + 0,                    # one of two distributions has a download URL
+        "interoperability": 20 + 10 / 2 + 10 + 0 + 20 / 2 + 30,  # XLSX machine-readable, PDF neither
+        "reusability": 20 + 10 / 2 + 0 + 0 + 0 + 10,        # one licence from the EU table
+        "contextuality": 0 + 5 / 2 + 0 + 5,                 # one byte size; modified on the dataset
+    }
+    assert (r["score"], r["rating"]) == (157.5, "sufficient")
+    lost = {x["indicator"]: x for x in r["lost"]}
+    assert lost["licence_vocabulary"]["detail"].startswith("1 of 2 distributions")
+    assert f"<{EU}licence/CC_BY_4_0> for <https://creativecommons.org/licenses/by/4.0/>" in \
+        lost["licence_vocabulary"]["detail"]
+    assert "1 of 2 distributions have no non-proprietary" not in lost["non_proprietary"]["detail"]
+    assert lost["non_proprietary"]["detail"] == "2 of 2 distributions have no non-proprietary format"
+
+
+def test_a_bare_dataset_scores_low_and_says_what_to_fix(store, tmp_path):
+    _load(store, tmp_path, "bare", BARE)
+    r = quality.dataset_quality(store, "https://example.org/bare")
+    assert (r["score"], r["rating"]) == (30, "bad")  # only DCAT-AP compliance: title and description are there
+    lost = {x["indicator"]: x for x in r["lost"]}
+    assert len(lost) == len(quality.INDICATORS) - 1 and "dcat_ap_compliance" not in lost
+    assert [x["indicator"] for x in r["lost"][:2]] == ["access_url_reachable", "download_url_reachable"]
+    assert lost["keyword"]["detail"] == "no dcat:keyword" and "dcat:keyword" in lost["keyword"]["fix"]
+    assert lost["licence"]["detail"] == "the dataset has no distribution"
+    assert all(x["fix"] and x["lost"] == x["max"] for x in r["lost"])
+
+
+def test_dcat_ap_violations_cost_the_compliance_points(store, tmp_path):
+    broken = PREFIXES + """
+<https://example.org/nameless> a foaf:Organization .
+<https://example.org/good> a dcat:Dataset ; dct:title "Good"@en ; dct:description "Fine."@en .
+<https://example.org/no-url> a dcat:Dataset ; dct:title "No URL"@en ; dct:description "Broken."@en ;
+    dcat:distribution <https://example.org/no-url/d> .
+<https://example.org/no-url/d> a dcat:Distribution ; dct:title "A file"@en .
+<https://example.org/bad-publisher> a dcat:Dataset ; dct:title "Who?"@en ; dct:description "Anonymous."@en ;
+    dct:publisher <https://example.org/nameless> .
+"""
+    _load(store, tmp_path, "broken", broken, validate=False)
+    r = quality.source_quality(store, "broken", include_datasets=True)
+    compliance = {d["dataset"].rsplit("/", 1)[1]: d["dimensions"]["interoperability"]["score"]
+                  for d in r["datasets_detail"]}
+    assert compliance == {"good": 30, "no-url": 0, "bad-publisher": 0}
+    details = {d["dataset"].rsplit("/", 1)[1]: {x["indicator"]: x["detail"] for x in d["lost"]}
+               for d in r["datasets_detail"]}
+    assert "accessURL" in details["no-url"]["dcat_ap_compliance"]
+    assert "<https://example.org/nameless>" in details["bad-publisher"]["dcat_ap_compliance"]
+    assert r["indicators"]["dcat_ap_compliance"]["datasets_with_full_points"] == 1
+
+
+def test_custom_weights_change_the_score(store, tmp_path):
+    _load(store, tmp_path, "perfect", PERFECT)
+    default = quality.dataset_quality(store, "https://example.org/perfect")
+    (store.settings.data_dir / "agora.toml").write_text("[quality_weights]\nkeyword = 60\naccess_url_reachable = 0\n")
+    custom = quality.dataset_quality(store, "https://example.org/perfect")
+    assert custom["max"] == 405 + 30 - 50
+    assert custom["score"] == 405 + 30 - 50 - 30  # only the unchecked download URL is missing
+    assert custom["dimensions"]["findability"]["score"] == 130 and default["score"] == 325
+    assert (default["rating"], custom["rating"]) == ("good", "excellent")  # bands scale with the maximum
+    explicit = quality.dataset_quality(store, "https://example.org/perfect", weights={"contact_point": 0})
+    assert explicit["score"] == custom["score"] - 20 and explicit["max"] == custom["max"] - 20  # on top of agora.toml
+    (store.settings.data_dir / "agora.toml").write_text("[quality_weights]\nkeywords = 10\n")
+    with pytest.raises(BadInput, match="unknown quality indicator 'keywords'"):
+        quality.dataset_quality(store, "https://example.org/perfect")
+    (store.settings.data_dir / "agora.toml").unlink()
+    with pytest.raises(BadInput, match=">= 0"):
+        quality.dataset_quality(store, "https://example.org/perfect", weights={"keyword": -1})
+
+
+def test_default_weights_are_the_mqa_ones():
+    w = quality.load_weights(None)
+    by_dim: dict[str, float] = {}
+    for ind in quality.INDICATORS:
+        by_dim[ind.dimension] = by_dim.get(ind.dimension, 0) + w[ind.key]
+    assert by_dim == {"findability": 100, "accessibility": 100, "interoperability": 110, "reusability": 75,
+                      "contextuality": 20}
+    assert [quality.rating(x, 405) for x in (405, 351, 350, 221, 220, 121, 120, 0)] == \
+        ["excellent", "excellent", "good", "good", "sufficient", "sufficient", "bad", "bad"]
+
+
+def test_demo_catalog_averages(demo_store):
+    r = quality.catalog_quality(demo_store)
+    by_source = {s["source"]: s for s in r["sources"]}
+    assert {k: v["datasets"] for k, v in by_source.items()} == {
+        "amsterdam": 20, "antwerp": 19, "copenhagen": 30, "florence": 18, "malmo": 18}
+    overall = r["overall"]
+    assert overall["datasets"] == 105 and sum(overall["ratings"].values()) == 105
+    weighted = sum(s["average"] * s["datasets"] for s in r["sources"]) / 105
+    assert overall["average"] == pytest.approx(weighted, abs=0.01)
+    assert 121 <= overall["average"] <= 350  # without a link check nothing reaches "excellent"
+    assert overall["ratings"]["excellent"] == 0 and not r["link_check"]["checked"]
+    assert overall["indicators"]["dcat_ap_compliance"]["datasets_with_full_points"] == 105
+    assert overall["indicators"]["access_url_reachable"]["average"] == 0
+    assert sum(d["average"] for d in overall["dimensions"].values()) == pytest.approx(overall["average"], abs=0.05)
+    cph = quality.source_quality(demo_store, "copenhagen", lowest=3)
+    assert {c["catalog"].rsplit("/", 2)[1]: c["datasets"] for c in cph["catalogs"]} == \
+        {"copenhagen": 24, "albertslund": 6}
+    assert len(cph["lowest"]) == 3 and cph["lowest"][0]["score"] <= cph["lowest"][-1]["score"]
+    assert all(d["title"] for d in cph["lowest"])
+
+
+def test_unknown_dataset_or_source(store):
+    with pytest.raises(SourceNotFound):
+        quality.dataset_quality(store, "https://example.org/nowhere")
+    with pytest.raises(SourceNotFound):
+        quality.source_quality(store, "nowhere")
+    with pytest.raises(BadInput, match="not an IRI"):
+        quality.dataset_quality(store, "https://example.org/x> } }")
+
+
+def test_http_api(store, settings, tmp_path):
+    from agora.api.app import create_app
+    from agora.api.routes_quality import profiles_router, router
+    from fastapi.testclient import TestClient
+
+    _load(store, tmp_path, "perfect", PERFECT)
+    app = create_app(settings, store=store, load_demo=False)
+    paths = {getattr(r, "path", "") for r in app.routes}
+    if "/api/quality" not in paths:  # until app.py includes the routers
+        app.include_router(router)
+        app.include_router(profiles_router)
+    with TestClient(app) as client:
+        one = client.get("/api/quality", params={"dataset": "https://example.org/perfect"})
+        assert one.status_code == 200 and one.json()["score"] == 325
+        src = client.get("/api/quality", params={"source": "perfect", "datasets": "true"}).json()
+        assert src["datasets"] == 1 and src["datasets_detail"][0]["dataset"] == "https://example.org/perfect"
+        everything = client.get("/api/quality").json()
+        assert [s["source"] for s in everything["sources"]] == ["perfect"]
+        assert client.get("/api/quality", params={"dataset": "https://example.org/none"}).status_code == 404
+        assert client.get("/api/quality", params={"source": "none"}).status_code == 404
+        assert "dcat-ap@2.1.1" in {p["name"] for p in client.get("/api/profiles").json()}
+
+
+def test_cli(demo_dir, tmp_path):
+    import typer
+    from agora.api.cli_quality import quality_command
+    from typer.testing import CliRunner
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    app = typer.Typer()
+    app.command("quality")(quality_command)
+    app.command("other")(lambda: None)  # keep "quality" a subcommand, as in the real CLI
+    runner = CliRunner()
+    res = runner.invoke(app, ["quality", "--data-dir", str(data)])
+    assert res.exit_code == 0, res.output
+    assert "amsterdam" in res.output and "105" in res.output and "not checked" in res.output
+    res = runner.invoke(app, ["quality", "--source", "malmo", "--format", "json", "--data-dir", str(data)])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)["datasets"] == 18
+    iri = json.loads(res.output)["lowest"][0]["dataset"]
+    res = runner.invoke(app, ["quality", "--dataset", iri, "--data-dir", str(data)])
+    assert res.exit_code == 0 and "What to fix" in res.output
+    res = runner.invoke(app, ["quality", "--source", "nowhere", "--data-dir", str(data)])
+    assert res.exit_code == 2
