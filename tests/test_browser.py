@@ -202,7 +202,7 @@ def test_validation_upload_of_a_broken_file_shows_the_error(page: Any, server: s
     page.screenshot(path=str(shots / "validate-error.png"), full_page=True)
     page.set_input_files("#file", files=[{"name": "antwerp.ttl", "mimeType": "text/turtle",
                                           "buffer": (REPO / "data" / "antwerp.ttl").read_bytes()}])
-    page.select_option("#profile", "dcat-ap@3.0.1")
+    page.select_option("#profile", "dcat-ap-recommended@3.0.1")
     page.click("#validate-form button[type=submit]")
     page.locator(".report .summary").wait_for()
     assert "warning" in page.locator(".report .summary").inner_text()

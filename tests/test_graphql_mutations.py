@@ -124,7 +124,7 @@ def test_validate_without_loading(client: TestClient) -> None:
         ... on InputError { code } } }"""
     bad = gql(client, q, {"body": NO_TITLE, "profile": "agora"})["validate"]
     assert bad["__typename"] == "ValidationReport" and bad["violations"] >= 1
-    good = gql(client, q, {"body": VALID, "profile": "dcat-ap@3.0.1"})["validate"]
+    good = gql(client, q, {"body": VALID, "profile": "dcat-ap-recommended@3.0.1"})["validate"]
     assert good["violations"] == 0 and good["warnings"] > 0
     unknown = gql(client, q, {"body": VALID, "profile": "nope"})["validate"]
     assert unknown == {"__typename": "InputError", "code": "BadInput"}

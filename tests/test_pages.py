@@ -273,9 +273,9 @@ def test_validate_page_has_the_form(client: TestClient) -> None:
 
 def test_validate_upload_shows_the_report_grouped_by_severity_and_shape(client: TestClient) -> None:
     files = {"file": ("antwerp.ttl", (DATA / "antwerp.ttl").read_bytes(), "text/turtle")}
-    r = client.post("/validate", files=files, data={"profile": "dcat-ap@3.0.1"}, headers=HTML)
+    r = client.post("/validate", files=files, data={"profile": "dcat-ap-recommended@3.0.1"}, headers=HTML)
     assert r.status_code == 200
-    assert "Report for antwerp.ttl" in r.text and "dcat-ap@3.0.1" in r.text
+    assert "Report for antwerp.ttl" in r.text and "dcat-ap-recommended@3.0.1" in r.text
     assert re.search(r'data-count="warnings">[1-9]\d*<', r.text)
     assert "A distribution should have a description (dct:description)." in r.text
     assert "https://agora.example.org/id/antwerp/distribution/" in r.text  # focus nodes
@@ -298,7 +298,7 @@ def test_validate_pasted_text_and_raw_bodies(client: TestClient) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     assert set(r.json()) >= {"conforms", "counts", "results"}
     raw = {"Content-Type": "text/turtle", "Accept": "application/json"}
-    r = client.post("/validate?profile=dcat-ap@3.0.1", content=(DATA / "antwerp.ttl").read_bytes(), headers=raw)
+    r = client.post("/validate?profile=dcat-ap-recommended@3.0.1", content=(DATA / "antwerp.ttl").read_bytes(), headers=raw)
     assert r.status_code == 200 and r.json()["counts"]["warnings"] > 0
     r = client.post("/validate", content=(DATA / "antwerp.ttl").read_bytes(),
                     headers={"Content-Type": "text/turtle", "Accept": "text/turtle"})

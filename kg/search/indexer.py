@@ -43,6 +43,8 @@ FACTS_IRI = "urn:agora:search:facts"
 BACKGROUND_SCHEMES = {AGORA_SECTOR_SCHEME, EU_THEME_SCHEME}
 """Concepts of system sources that become search results; other code lists are only facet values."""
 SECTOR_PREFIX = "https://w3id.org/agora/sector/"
+DISPLAY_CHARS = 600
+"""Descriptions are stored (for snippets) up to this length per language; indexing uses all of it."""
 
 
 @dataclass
@@ -117,12 +119,10 @@ def display_record(doc: IndexDoc) -> dict[str, Any]:
         titles.setdefault(lang or "", text)
     descriptions: dict[str, str] = {}
     for text, lang in doc.bodies:
-        descriptions.setdefault(lang or "", text[:S_DISPLAY_CHARS])
+        descriptions.setdefault(lang or "", text[:DISPLAY_CHARS])
     return {"t": titles, "d": descriptions, "k": [[t, lang or ""] for t, lang in doc.keywords[:30]],
             "s": doc.source}
 
-
-S_DISPLAY_CHARS = 600
 
 
 class SearchIndex:

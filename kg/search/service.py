@@ -20,8 +20,8 @@ from ..errors import BadInput
 from . import schema as S
 from .expansion import FEEDBACK_WEIGHT, ConceptGraph, Expansion, LabelMatch
 from .explain import Explainer, concept_reasons, display_title
-from .extract import EU_THEME
-from .facets import DEFAULT_FACETS, Facets
+from .extract import EU_THEME, Extractor
+from .facets import DEFAULT_FACETS, FACETS, Facets
 from .geo import BBox, box_around
 from .indexer import IndexStats, SearchIndex, _unb64
 from .labels import Labels
@@ -139,7 +139,8 @@ class SearchService:
             expansions = self._feedback(searcher, _must(scoring, filters), expansions)
             scoring = self._scoring(text.query if text else None, self.builder.concepts(expansions.values(), searcher))
         final = _must(scoring, filters)
-        order = None if q and req.sort != "modified" else S.MODIFIED
+        browsing = not (text and text.query) and not expansions  # nothing to rank by: newest first
+        order = S.MODIFIED if browsing or req.sort == "modified" else None
         result = searcher.search(final, limit=max(req.size, 1), offset=(req.page - 1) * req.size, count=True,
                                  order_by_field=order, order=tantivy.Order.Desc)
         facet_names = DEFAULT_FACETS if req.facets is None else req.facets
@@ -206,7 +207,7 @@ class SearchService:
                 resolved += iris
                 if warning:
                     warnings.append(warning)
-            filters.append(self.builder.any_of(self.facets_field(facet), resolved))
+            filters.append(self.builder.any_of(FACETS[facet], resolved))
         if req.bbox is not None:
             filters.append(self.builder.intersects(req.bbox))
         if req.near is not None:
@@ -228,12 +229,6 @@ class SearchService:
             filters.append(tantivy.Query.boolean_query(allowed))
         return filters
 
-    @staticmethod
-    def facets_field(facet: str) -> str:
-        from .facets import FACETS
-
-        return FACETS[facet]
-
     def _within(self, searcher: tantivy.Searcher, place: str, key: object, warnings: list[str]) -> tantivy.Query:
         """Coverage is the place, one of its parts (dct:hasPart, transitively), or lies inside its box."""
         iris, warning = self.facets.resolve(searcher, "city", place, key)
@@ -245,8 +240,6 @@ class SearchService:
             query = f"SELECT DISTINCT ?p WHERE {{ <{iri}> <http://purl.org/dc/terms/hasPart>+ ?p }}"
             parts.update(row[0].value for row in self.store.ox.query(query, default_graph=graphs))
         alternatives = [(tantivy.Occur.Should, self.builder.any_of(S.CITY, parts))]
-        from .extract import Extractor
-
         boxes = [f.bbox for f in Extractor(self.store).facts(iris).values() if f.bbox is not None]
         if boxes:
             box: BBox = boxes[0]
