@@ -9,15 +9,16 @@ from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 
+from fastapi import FastAPI, Request
+from fastapi.responses import HTMLResponse, JSONResponse
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+
 from agora.kg.config import Settings
 from agora.kg.errors import AgoraError, ValidationFailed
 from agora.kg.opsdb import OpsDB
 from agora.kg.stats import catalog_counts
 from agora.kg.store import AgoraStore
-from fastapi import FastAPI, Request
-from fastapi.responses import HTMLResponse, JSONResponse
-from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 log = logging.getLogger("agora")
 HERE = Path(__file__).parent

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from fastapi import Request
+
 from agora.kg.errors import Forbidden, Unauthorized
 from agora.kg.opsdb import Token
-from fastapi import Request
 
 
 def bearer(request: Request) -> str | None:

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 import httpx
+
 from agora.kg.config import Settings
 from agora.kg.errors import AgoraError, BadInput, Forbidden, StoreUnavailable, Unauthorized, ValidationFailed
 

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
-from agora.kg.config import Settings, load_settings
-from agora.kg.errors import AgoraError, ValidationFailed
 from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+
+from agora.kg.config import Settings, load_settings
+from agora.kg.errors import AgoraError, ValidationFailed
 
 app = typer.Typer(
     name="agora", no_args_is_help=True, add_completion=False, rich_markup_mode="markdown",
@@ -264,13 +265,19 @@ def validate(
     format: Annotated[str, typer.Option("--format", "-f", help="Report format: text, turtle, jsonld, json, "
                                                                "junit, html.")] = "text",
     input_format: Annotated[str | None, typer.Option("--input-format", help="Input syntax of the files.")] = None,
+    graph: Annotated[str | None, typer.Option("--graph", "-g", help="Validate a stored source.")] = None,
+    all_sources: Annotated[bool, typer.Option("--all", help="Validate every stored source.")] = False,
     data_dir: DataDir = None,
 ) -> None:
-    """Validate RDF files against SHACL shapes; exit 1 when there are violations.
+    """Validate RDF files (or stored sources) against SHACL shapes; exit 1 when there are violations.
 
-    Example: `agora validate my-catalog.ttl --format junit > report.xml`
+    Example: `agora validate my-catalog.ttl --format junit > report.xml`; `agora validate --graph amsterdam`
     """
+    if graph is not None or all_sources:
+        _validate_stored(graph, all_sources, profile, focus, format, data_dir)
+        return
     import pyoxigraph as ox
+
     from agora.kg.errors import BadInput
     from agora.kg.rdfio import RDFInput
     from agora.kg.report_formats import REPORT_FORMATS, render_report
@@ -366,6 +373,45 @@ def restore(
         return
     out.print(f"restored {len(manifest['sources'])} sources from {source}; the replaced data is in "
               f"{manifest['replaced_kept_in']}", highlight=False)
+
+
+def _validate_stored(graph: str | None, all_sources: bool, profile: str | None, focus: list[str] | None,
+                     fmt: str, data_dir: Path | None) -> None:
+    import httpx
+    import pyoxigraph as ox
+
+    from agora.kg.report_formats import render_report, report_json
+    from agora.kg.validation import validate_stored
+
+    from .backend import LocalBackend, running_server
+
+    try:
+        settings = _settings(data_dir)
+        url = running_server(settings)
+        if url is not None:
+            params: list[tuple[str, str]] = [("all", "")] if all_sources else [("graph", graph or "")]
+            params += [("profile", profile)] if profile else []
+            params += [("focus", f) for f in focus or []]
+            summary = httpx.post(f"{url}/validate", params=[*params, ("format", "json")], timeout=600)
+            if summary.status_code >= 400:
+                raise AgoraError(summary.json().get("message", summary.text))
+            body = httpx.post(f"{url}/validate", params=[*params, ("format", fmt)], timeout=600).content
+            violations = summary.json()["counts"]["violations"]
+        else:
+            backend = LocalBackend(settings)
+            report = validate_stored(backend.store, None if all_sources else graph, profile=profile,
+                                     focus_nodes=[ox.NamedNode(f) for f in focus] if focus else None)
+            rendered = render_report(report, fmt)
+            body = rendered.encode() if isinstance(rendered, str) else rendered
+            violations = report_json(report)["counts"]["violations"]
+            backend.close()
+    except AgoraError as exc:
+        _fail(exc)
+        return
+    sys.stdout.buffer.write(body)
+    sys.stdout.flush()
+    if violations:
+        raise typer.Exit(1)
 
 
 @token_app.command("create")

@@ -15,9 +15,10 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.console import Console
+
 from agora.kg.config import Settings, load_settings
 from agora.kg.errors import AgoraError, BadInput, StoreUnavailable
-from rich.console import Console
 
 policy_app = typer.Typer(help="ODRL policy decisions: check a request, find conflicting policies.",
                          no_args_is_help=True)

@@ -12,11 +12,12 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from agora.kg.config import load_settings
-from agora.kg.errors import AgoraError, BadInput
 from rich.console import Console
 from rich.markup import escape
 from rich.table import Table
+
+from agora.kg.config import load_settings
+from agora.kg.errors import AgoraError, BadInput
 
 # Own consoles and options instead of importing cli.py: cli.py imports this module to register the
 # command, and `python -m agora.api.cli` would otherwise import cli.py twice, circularly.

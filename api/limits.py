@@ -6,9 +6,10 @@ import threading
 import time
 from collections.abc import Awaitable, Callable
 
-from agora.kg.config import Settings
 from fastapi import Request, Response
 from fastapi.responses import JSONResponse
+
+from agora.kg.config import Settings
 
 
 class RateLimiter:

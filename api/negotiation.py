@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pyoxigraph as ox
+
 from agora.kg.errors import BadInput
 from agora.kg.rdfio import parse_format
 

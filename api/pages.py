@@ -15,6 +15,12 @@ from typing import Annotated, Any
 from urllib.parse import quote, urlsplit
 
 import pyoxigraph as ox
+from fastapi import APIRouter, Query, Request, Response
+from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
+from fastapi.templating import Jinja2Templates
+from markupsafe import Markup, escape
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+
 from agora.kg.errors import AgoraError, BadInput, RDFSyntaxError
 from agora.kg.executor import QueryJob
 from agora.kg.namespaces import PREFIXES
@@ -22,11 +28,6 @@ from agora.kg.rdfio import FORMAT_NAMES, RDFInput, guess_format, parse_format, s
 from agora.kg.report_formats import render_report, report_json
 from agora.kg.resources_view import LANGUAGES, Flow, build_view, curie, description_triples, is_known
 from agora.kg.validation import BUILTIN_PROFILES, DEFAULT_PROFILE, validate_documents
-from fastapi import APIRouter, Query, Request, Response
-from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
-from markupsafe import Markup, escape
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from .negotiation import GRAPH_BY_MEDIA, _accepted, wants_html
 
@@ -416,6 +417,9 @@ async def validate_post(request: Request) -> Response:
     html = False
     doc: RDFInput | None = None
     opts: dict[str, str] = {}
+    params = request.query_params
+    if "graph" in params or "all" in params:
+        return await _validate_stored(request)
     try:
         html = wants_html(request.headers.get("accept")) and "format" not in request.query_params
         doc, opts = await _read_validation_input(request)
@@ -439,6 +443,29 @@ async def validate_post(request: Request) -> Response:
     ctx = _validate_context(request, chosen=opts, report=data, groups=group_report(data), downloads=downloads,
                             document=doc.name, profile=profile)
     return render(request, "validate.html", ctx)
+
+
+async def _validate_stored(request: Request) -> Response:
+    """POST /validate?graph=NAME (or ?all): validate data already in the store, report as negotiated."""
+    import pyoxigraph as ox
+
+    from agora.kg.validation import validate_stored
+
+    params = request.query_params
+    focus = [ox.NamedNode(f) for f in params.getlist("focus")] or None
+    fmt = report_format(request, params.get("format"))
+    try:
+        report = await run_in_threadpool(validate_stored, request.app.state.store,
+                                         None if "all" in params else params["graph"],
+                                         profile=params.get("profile"), focus_nodes=focus)
+    except AgoraError as exc:
+        return JSONResponse(exc.to_dict(), status_code=exc.http_status)
+    if fmt == "html":
+        fmt = "json" if not wants_html(request.headers.get("accept")) else fmt
+    body = render_report(report, fmt)
+    if fmt == "html":
+        return HTMLResponse(body)
+    return Response(body, media_type=REPORT_MEDIA[fmt])
 
 
 # -- the SPARQL editor --------------------------------------------------------------------------------

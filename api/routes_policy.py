@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import APIRouter, Query, Request
+from starlette.concurrency import run_in_threadpool
+
 from agora.kg.errors import BadInput
 from agora.kg.policy import check, explain, find_conflicts, use_case_flows
 from agora.kg.policy.terms import expand
-from fastapi import APIRouter, Query, Request
-from starlette.concurrency import run_in_threadpool
 
 router = APIRouter(prefix="/api/policy", tags=["policy"])
 

@@ -9,10 +9,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
+from fastapi import APIRouter, Query, Request
+
 from agora.kg.errors import BadInput
 from agora.kg.profiles import list_profiles
 from agora.kg.quality import catalog_quality, dataset_quality, source_quality
-from fastapi import APIRouter, Query, Request
 
 router = APIRouter(prefix="/api/quality", tags=["quality"])
 profiles_router = APIRouter(prefix="/api/profiles", tags=["validation"])

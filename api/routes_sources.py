@@ -6,12 +6,13 @@ import tempfile
 from pathlib import Path
 from typing import Annotated, Any
 
+from fastapi import APIRouter, Query, Request, UploadFile
+from starlette.concurrency import run_in_threadpool
+
 from agora.kg.errors import BadInput, Forbidden
 from agora.kg.loader import delete_source, load_documents
 from agora.kg.rdfio import RDFInput, guess_format, parse_format
 from agora.kg.validation import register_shapes
-from fastapi import APIRouter, Query, Request, UploadFile
-from starlette.concurrency import run_in_threadpool
 
 from .auth import require_scope
 

@@ -8,6 +8,10 @@ import uuid
 from typing import Any
 
 import pyoxigraph as ox
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import StreamingResponse
+from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
+
 from agora.kg.errors import AgoraError, BadInput, SourceNotFound
 from agora.kg.executor import QueryExecutor, QueryJob
 from agora.kg.loader import delete_source, load_documents
@@ -15,9 +19,6 @@ from agora.kg.rdfio import RDFInput, parse_format, serialize_triples
 from agora.kg.service_description import service_description
 from agora.kg.sparql_text import has_service_clause
 from agora.kg.update import run_update, source_name_for
-from fastapi import APIRouter, Request, Response
-from fastapi.responses import StreamingResponse
-from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from .auth import require_scope
 from .negotiation import graph_format, select_format

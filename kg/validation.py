@@ -162,3 +162,19 @@ def validate_source(store: Any, name: str, *, profile: str | None = None, focus_
     info = store.require(name)
     chosen = profile or (info.current.profile if info.current.profile not in ("", "none") else DEFAULT_PROFILE)
     return validate_version(store, info, chosen, focus_nodes=focus_nodes)
+
+
+def validate_stored(store: Any, name: str | None, *, profile: str | None = None,
+                    focus_nodes: list[Any] | None = None) -> Any:
+    """Validate one stored source, or every curator source when `name` is None (reports merged)."""
+    if name is not None:
+        return validate_source(store, name, profile=profile, focus_nodes=focus_nodes)
+    report = None
+    for info in store.sources(include_system=False):
+        part = validate_source(store, info.name, profile=profile, focus_nodes=focus_nodes)
+        report = part if report is None else report.merge(part)
+    if report is None:
+        from .shacl import Report
+
+        report = Report([])
+    return report

@@ -184,8 +184,9 @@ def diff_keys(ours: Iterable[tuple], theirs: Iterable[tuple]) -> tuple[list[tupl
 
 def pyshacl_keys(report_graph: object) -> Counter:
     """pyshacl's results keyed like ``ValidationResult.key()`` (read from its report graph)."""
-    from agora.kg.shacl.terms import node_string, term_key
     from rdflib import BNode, Graph, Namespace
+
+    from agora.kg.shacl.terms import node_string, term_key
 
     sh = Namespace("http://www.w3.org/ns/shacl#")
     g: Graph = report_graph  # type: ignore[assignment]

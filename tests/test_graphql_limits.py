@@ -6,9 +6,10 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from agora.api.graphql import limits
 from fastapi.testclient import TestClient
 from graphql import get_introspection_query
+
+from agora.api.graphql import limits
 
 from .test_graphql_support import counting_queries, gql, graphql_client
 
@@ -75,8 +76,9 @@ def test_introspection_passes_the_limits(client: TestClient) -> None:
 
 
 def test_cost_rule_arithmetic() -> None:
-    from agora.api.graphql.schema import build_schema
     from graphql import parse, validate
+
+    from agora.api.graphql.schema import build_schema
 
     schema = build_schema()._schema
     doc = parse("{ datasets(first: 10) { nodes { themes(first: 5) { nodes { iri } } } } }")

@@ -13,10 +13,11 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from agora.api.graphql.nodes import NODE_TYPES, STRUCTURE_TYPES
 from rdflib.collection import Collection
 from rdflib.namespace import RDF, SH
 from strawberry.utils.str_converters import to_camel_case
+
+from agora.api.graphql.nodes import NODE_TYPES, STRUCTURE_TYPES
 
 SHAPES = Path(__file__).resolve().parents[1] / "shapes"
 AGORA = "https://w3id.org/agora/ns#"

@@ -9,11 +9,12 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+from fastapi.testclient import TestClient
+
 from agora.api.app import create_app
 from agora.api.graphql import make_graphql_router
 from agora.kg.config import load_settings
 from agora.kg.store import AgoraStore
-from fastapi.testclient import TestClient
 
 ID = "https://agora.example.org/id/"
 

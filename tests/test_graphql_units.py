@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pyoxigraph as ox
 import pytest
+
 from agora.api.graphql.context import AgoraContext, accept_languages
 from agora.api.graphql.paging import PagingError, decode_cursor, encode_cursor, make_slice, page_of
 from agora.api.graphql.terms import pick_language

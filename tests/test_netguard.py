@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from agora.kg.errors import BadInput, Forbidden
 from agora.kg.netguard import check_url
 

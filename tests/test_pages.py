@@ -17,13 +17,14 @@ from urllib.parse import quote
 import pyoxigraph as ox
 import pytest
 import rdflib
+from fastapi.testclient import TestClient
+from rdflib.compare import isomorphic
+
 from agora.api import pages
 from agora.api.app import create_app
 from agora.kg.config import load_settings
 from agora.kg.resources_view import Flow, Term
 from agora.kg.store import AgoraStore
-from fastapi.testclient import TestClient
-from rdflib.compare import isomorphic
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO / "data"
@@ -298,7 +299,8 @@ def test_validate_pasted_text_and_raw_bodies(client: TestClient) -> None:
     assert r.status_code == 200 and r.headers["content-type"].startswith("application/json")
     assert set(r.json()) >= {"conforms", "counts", "results"}
     raw = {"Content-Type": "text/turtle", "Accept": "application/json"}
-    r = client.post("/validate?profile=dcat-ap-recommended@3.0.1", content=(DATA / "antwerp.ttl").read_bytes(), headers=raw)
+    r = client.post("/validate?profile=dcat-ap-recommended@3.0.1", content=(DATA / "antwerp.ttl").read_bytes(),
+                    headers=raw)
     assert r.status_code == 200 and r.json()["counts"]["warnings"] > 0
     r = client.post("/validate", content=(DATA / "antwerp.ttl").read_bytes(),
                     headers={"Content-Type": "text/turtle", "Accept": "text/turtle"})

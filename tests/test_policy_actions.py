@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import rdflib
+
 from agora.kg.policy.actions import CORE_EXACT_MATCH, CORE_INCLUDED_IN
 
 VOCAB = Path(__file__).resolve().parents[1].parent / "shared" / "reference" / "odrl" / "vocab" / "ODRL22.ttl"

@@ -9,6 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from typer.testing import CliRunner
+
 from agora.api.cli_policy import policy_app
 from agora.kg.config import load_settings
 from agora.kg.policy import (
@@ -24,7 +26,6 @@ from agora.kg.policy import (
     use_case_flows,
 )
 from agora.kg.store import AgoraStore
-from typer.testing import CliRunner
 
 ORG = "https://agora.example.org/id/org/"
 POLICY = "https://agora.example.org/id/policy/"
@@ -173,9 +174,10 @@ def test_usable_datasets_agrees_with_single_checks(demo: Any) -> None:
 # -- HTTP ---------------------------------------------------------------------------------------------
 @pytest.fixture
 def client(demo: Any) -> Any:
+    from fastapi.testclient import TestClient
+
     from agora.api import routes_policy
     from agora.api.app import create_app
-    from fastapi.testclient import TestClient
 
     app = create_app(demo.settings, store=demo, load_demo=False)
     if not any(getattr(r, "path", "") == "/api/policy/check" for r in app.routes):
@@ -252,6 +254,7 @@ def test_cli_conflicts(demo_copy: Path) -> None:
 
 def test_cli_goes_through_a_running_server(demo_copy: Path, client: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     import httpx
+
     from agora.api import backend
 
     calls: list[str] = []

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from agora.kg.loader import delete_source, load_files
 from agora.kg.policy import (
     DENY,

@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from agora.kg.errors import BadInput
 from agora.kg.policy import DENY, NOT_APPLICABLE, PERMIT, Decision, MemorySource, check, decision_dict
 

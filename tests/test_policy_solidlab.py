@@ -24,6 +24,7 @@ from pathlib import Path
 
 import pytest
 import rdflib
+
 from agora.kg.policy import MemorySource, PolicyEngine, Request
 from agora.kg.policy.evaluate import ConstraintResult, RuleOutcome
 from agora.kg.policy.values import parse_datetime

@@ -6,11 +6,12 @@ from pathlib import Path
 
 import pytest
 import rdflib
+from rdflib import RDF, Namespace
+from rdflib.namespace import SH
+
 from agora.kg import profiles
 from agora.kg.errors import BadInput
 from agora.kg.resources import demo_dir, ontology_files, shapes_dir, vocabulary_files
-from rdflib import RDF, Namespace
-from rdflib.namespace import SH
 
 from .conftest import SHARED
 

@@ -12,6 +12,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+
 from agora.kg import quality
 from agora.kg.errors import BadInput, SourceNotFound
 from agora.kg.loader import load_files
@@ -209,9 +210,10 @@ def test_unknown_dataset_or_source(store):
 
 
 def test_http_api(store, settings, tmp_path):
+    from fastapi.testclient import TestClient
+
     from agora.api.app import create_app
     from agora.api.routes_quality import profiles_router, router
-    from fastapi.testclient import TestClient
 
     _load(store, tmp_path, "perfect", PERFECT)
     app = create_app(settings, store=store, load_demo=False)
@@ -233,8 +235,9 @@ def test_http_api(store, settings, tmp_path):
 
 def test_cli(demo_dir, tmp_path):
     import typer
-    from agora.api.cli_quality import quality_command
     from typer.testing import CliRunner
+
+    from agora.api.cli_quality import quality_command
 
     data = tmp_path / "data"
     shutil.copytree(demo_dir, data)

@@ -14,10 +14,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 import rdflib
+from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+
 from agora.kg.shacl import Report, ShapesGraphError, ValidationResult, Validator
 from agora.kg.shacl import pushdown as pushdown_module
 from agora.kg.shacl.rdfinput import load
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 
 try:
     from .shacl_support import (

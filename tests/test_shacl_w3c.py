@@ -18,11 +18,12 @@ from pathlib import Path
 
 import pytest
 import rdflib
-from agora.kg.shacl import Report, Validator, pushdown
-from agora.kg.shacl.terms import node_string, term_key
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
+
+from agora.kg.shacl import Report, Validator, pushdown
+from agora.kg.shacl.terms import node_string, term_key
 
 try:
     from .shacl_support import SHACL_TESTS_DIR

@@ -17,6 +17,9 @@ TTL = ('@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.o
        '  dcat:byteSize "0042"^^xsd:nonNegativeInteger .\n')
 
 
+TITLES = "SELECT ?t WHERE { <http://ex/d1> <http://purl.org/dc/terms/title> ?t }"
+
+
 @pytest.fixture
 def client(tmp_path):
     settings = load_settings(tmp_path / "data", query_timeout=2.0, query_workers=2)
@@ -102,11 +105,12 @@ def test_update_is_validated_and_atomic(client, writer):
     _put(client, writer)
     graph = client.get("/api/sources/cat").json()["graph"]
     # Removing the mandatory title would break the shapes: 422 with the report, nothing changes.
-    r = client.post("/sparql", content=f"DELETE WHERE {{ GRAPH <{graph}> {{ ?d <http://purl.org/dc/terms/title> ?t }} }}",
+    delete = f"DELETE WHERE {{ GRAPH <{graph}> {{ ?d <http://purl.org/dc/terms/title> ?t }} }}"
+    r = client.post("/sparql", content=delete,
                     headers={**writer, "Content-Type": "application/sparql-update"})
     assert r.status_code == 422
     assert any(res["path"] == "http://purl.org/dc/terms/title" for res in r.json()["report"]["results"])
-    titles = client.get("/sparql", params={"query": "SELECT ?t WHERE { <http://ex/d1> <http://purl.org/dc/terms/title> ?t }"})
+    titles = client.get("/sparql", params={"query": TITLES})
     assert len(titles.json()["results"]["bindings"]) == 1
     # A valid update goes in and is recorded as a new version of the source.
     r = client.post("/sparql", data={"update": f'INSERT DATA {{ GRAPH <{graph}> {{ <http://ex/d1> '
@@ -136,7 +140,8 @@ def test_graph_store_protocol_with_etags(client, writer):
     more = '<http://ex/d1> <http://www.w3.org/ns/dcat#keyword> "traffic"@en .'
     r = client.post("/store?graph=cat", content=more, headers={**writer, "Content-Type": "application/n-triples"})
     assert r.status_code == 204
-    r = client.get("/sparql", params={"query": "SELECT ?k WHERE { <http://ex/d1> <http://www.w3.org/ns/dcat#keyword> ?k }"})
+    keywords = "SELECT ?k WHERE { <http://ex/d1> <http://www.w3.org/ns/dcat#keyword> ?k }"
+    r = client.get("/sparql", params={"query": keywords})
     assert json.loads(r.text)["results"]["bindings"][0]["k"]["value"] == "traffic"
     r = client.put("/store?default", content=TTL, headers={**writer, "Content-Type": "text/turtle"})
     assert r.status_code == 400

@@ -817,10 +817,11 @@ def make_env(data_dir: Path, **flags: Any) -> AgoraEnv:
     Validation is off (`validate_on_load=False`) because the W3C data is arbitrary RDF; the
     background ontology is not installed because it would be part of the union default graph.
     """
+    from fastapi.testclient import TestClient
+
     from agora.api.app import create_app
     from agora.kg.config import load_settings
     from agora.kg.store import AgoraStore
-    from fastapi.testclient import TestClient
 
     flags.setdefault("base_url", TEST_BASE_URL)
     flags.setdefault("validate_on_load", False)

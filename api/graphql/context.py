@@ -13,11 +13,12 @@ from collections.abc import Sequence
 from typing import Any
 
 import pyoxigraph as ox
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
 from agora.kg import graph_access as ga
 from agora.kg.graph_access import Properties
 from agora.kg.store import AgoraStore
-from strawberry.dataloader import DataLoader
-from strawberry.fastapi import BaseContext
 
 Key = str | ox.BlankNode
 ListKey = tuple[str, tuple[str, ...], str | None]

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import strawberry
+
 from agora.kg.graph_access import iri_ref, string_literal
 from agora.kg.namespaces import AGORA, DCAT, DCT, SECTOR, SKOS, XSD
 

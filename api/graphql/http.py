@@ -10,11 +10,12 @@ from collections.abc import Callable
 from contextvars import ContextVar
 from typing import Any
 
-from agora.kg.store import AgoraStore
 from cross_web import HTTPException
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import PlainTextResponse
 from strawberry.fastapi import GraphQLRouter
+
+from agora.kg.store import AgoraStore
 
 from .context import AgoraContext, accept_languages
 from .schema import build_schema, sdl

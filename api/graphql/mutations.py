@@ -10,6 +10,7 @@ import asyncio
 from typing import Annotated, Any
 
 import strawberry
+
 from agora.api.auth import require_scope
 from agora.kg.errors import AgoraError, BadInput, Forbidden, RDFSyntaxError, Unauthorized, ValidationFailed
 from agora.kg.loader import delete_source, load_documents

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
 import strawberry
+
 from agora.kg.graph_access import window
 
 T = TypeVar("T")

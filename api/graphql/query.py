@@ -3,8 +3,9 @@
 from typing import Annotated, Any
 
 import strawberry
-from agora.kg.graph_access import iri_ref, string_literal
 from strawberry import relay
+
+from agora.kg.graph_access import iri_ref, string_literal
 
 from .fields import RDF_TYPE, After, Before, Filter, First, Last, queried_connection
 from .filters import dataset_constraints, sector_iri

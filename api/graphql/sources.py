@@ -8,9 +8,10 @@ from typing import Annotated, Any
 
 import pyoxigraph as ox
 import strawberry
+from strawberry import relay
+
 from agora.kg import registry
 from agora.kg.registry import SourceInfo, Version
-from strawberry import relay
 
 SH = "http://www.w3.org/ns/shacl#"
 AGORA = "https://w3id.org/agora/ns#"

@@ -232,7 +232,10 @@ class SearchIndex:
         manifests = self.manifests()
         recorded = self.recorded_facts()
         extractor = Extractor(store)
-        writer = self.index.writer(heap_size=64_000_000, num_threads=1)
+        triples = sum(info.current.triples for name in names if (info := store.get(name)) is not None)
+        big = triples > 500_000  # a large source: index with the memory and threads of a rebuild
+        writer = self.index.writer(heap_size=512_000_000 if big else 64_000_000,
+                                   num_threads=min(4, os.cpu_count() or 1) if big else 1)
         try:
             work = deque(sorted(names))
             done: set[str] = set()
