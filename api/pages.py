@@ -163,12 +163,36 @@ async def serve_resource(request: Request, iri: str, fmt: ox.RdfFormat | None) -
     if view is None:
         return render(request, "not_found.html", {"iri": iri}, status=404, headers={"Vary": "Accept"})
     diagram = None
+    decisions: list[dict[str, Any]] = []
     if "usecase" in view.sections and view.sections["usecase"]["flows"]:
         diagram = flow_svg(view.sections["usecase"]["flows"])
+        decisions = await run_in_threadpool(_flow_decisions, store, iri, view)
     alternates = {name: f"{resource_href(iri)}&format={key}" for key, name in
                   (("ttl", "Turtle"), ("jsonld", "JSON-LD"), ("rdf", "RDF/XML"), ("nt", "N-Triples"))}
-    return render(request, "resource.html", {"view": view, "diagram": diagram, "alternates": alternates},
-                  headers={"Vary": "Accept"})
+    return render(request, "resource.html", {"view": view, "diagram": diagram, "alternates": alternates,
+                                             "decisions": decisions}, headers={"Vary": "Accept"})
+
+
+def _flow_decisions(store: Any, iri: str, view: Any) -> list[dict[str, Any]]:
+    """The policy engine's decision for each data flow of a use case, with labels for people."""
+    from agora.kg.policy import use_case_flows
+
+    labels: dict[str, str] = {}
+    for f in view.sections["usecase"]["flows"]:
+        for t in (f.dataset, f.recipient, f.provider, f.policy):
+            if t is not None:
+                labels[t.value] = t.label
+    rows = []
+    for flow in use_case_flows(store, iri):
+        def named(term: Any) -> dict[str, str]:
+            value = getattr(term, "value", None) or (str(term) if term is not None else "")
+            return {"iri": value, "label": labels.get(value, value)}
+
+        rows.append({"dataset": named(flow["dataset"]), "recipient": named(flow["recipient"]),
+                     "decision": flow["decision"], "summary": flow.get("summary", ""),
+                     "duties": flow.get("duties", []),
+                     "policies": [named(p) for p in (x.get("policy") for x in flow.get("decided_by", [])) if p]})
+    return rows
 
 
 @router.get("/resource", summary="Any stored resource: an HTML page, or its description in RDF by negotiation")

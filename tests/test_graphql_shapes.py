@@ -34,7 +34,7 @@ NOT_A_SHAPE_PROPERTY = {
     "DataService": {"catalogs", "distributions", "usedBy", "feeds"},  # inverse
     "Catalog": {"parentCatalogs", "dataSpaces"},  # inverse
     "Stakeholder": {"datasets", "dataServices", "catalogs", "useCases", "governs"},  # inverse
-    "UseCase": {"stakeholders"},  # computed from the participations
+    "UseCase": {"stakeholders", "flowDecisions"},  # computed from the participations / by the policy engine
     "LocalDigitalTwin": {"usedBy"},  # inverse
     "DataSpace": {"useCases"},  # inverse
     "Place": {"partOf", "datasets", "stakeholders", "useCases", "twins"},  # inverse

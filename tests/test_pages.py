@@ -107,6 +107,9 @@ def test_usecase_page_lists_participants_with_roles_and_the_flows(client: TestCl
                          "Ruimtelijke ordening"]
     svg = between(doc, '<svg class="flows"', "</svg>")
     assert "Ritten met deelsteps (Voltway)" in svg and svg.count('class="edge"') == 1
+    # and the policy engine's decision for the flow: the city may use the trips for urban planning
+    decisions = rows(between(doc, '<table class="decisions"', "</table>"))
+    assert decisions[1].startswith("Ritten met deelsteps (Voltway) Stad Antwerpen Permit")
     assert f'href="{pages.resource_href(ANTWERP)}"' in svg
     # the raw statements are all there too, blank nodes nested
     assert "agora:participation" in doc and "agora:dataFlow" in doc

@@ -24,6 +24,7 @@ from .nodes import (
     UseCase,
 )
 from .paging import Connection, build_connection, make_slice, slice_in_memory
+from .policy import PolicyDecision, resolve_policy_decision
 from .prefetch import object_selections, prefetch
 from .sources import Source
 from .types_community import AGENT_PATTERN
@@ -151,6 +152,12 @@ class Query:
             _any_of("?f_who", f.stakeholder, f"?item <{AGORA}participation>/<{AGORA}participant> ?f_who ."),
         ])
         return await _list(info, UseCase, pattern, first, after, last, before)
+
+    @strawberry.field(description="Decide a request with the ODRL policy engine: may `party` perform `action` "
+                                  "on `target` (for `purpose`, at `at`)? CURIEs like odrl:use are accepted.")
+    async def policy_decision(self, info: strawberry.Info, party: str, target: str, action: str = "odrl:use",
+                              purpose: str | None = None, at: str | None = None) -> PolicyDecision:
+        return await resolve_policy_decision(info, party, target, action, purpose, at)
 
     @strawberry.field(description="A use case by IRI.")
     async def use_case(self, info: strawberry.Info, iri: Iri) -> UseCase | None:

@@ -28,6 +28,7 @@ from .fields import (
     value,
 )
 from .paging import Connection, make_slice
+from .policy import FlowDecision, flow_decisions
 from .types_base import Resource
 
 AGORA = "https://w3id.org/agora/ns#"
@@ -90,6 +91,13 @@ class DataFlow:
 @strawberry.type(description="A smart-community use case: goal, participants, datasets, data flows.")
 class UseCase(Resource):
     RDF_TYPES = frozenset({AGORA + "UseCase"})
+
+    @strawberry.field(description="For each data flow: may the recipient use the dataset for its purpose "
+                                  "(the policy engine's decision and duties)?")
+    async def flow_decisions(self, info: strawberry.Info) -> list[FlowDecision]:
+        import asyncio
+
+        return await asyncio.to_thread(flow_decisions, info.context.store, self.iri)
 
     title = text(DCT + "title", "The title in the preferred language.")
     titles = texts(DCT + "title", "The title in every language.")

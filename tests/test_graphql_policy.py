@@ -1,0 +1,37 @@
+"""Policy decisions through GraphQL: policyDecision and the decisions of a use case's data flows."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from .test_graphql_support import ID, gql, graphql_client
+
+SCOOTER = ID + "antwerp/dataset/deelsteps-ritten"
+
+
+@pytest.fixture
+def client(demo_dir: Path, tmp_path: Path) -> Iterator[TestClient]:
+    with graphql_client(demo_dir, tmp_path / "data") as c:
+        yield c
+
+
+def test_policy_decision_permits_planning_and_denies_marketing(client: TestClient) -> None:
+    q = """query($p: String!, $t: String!, $u: String) {
+             policyDecision(party: $p, target: $t, purpose: $u) { decision summary decidedBy duties } }"""
+    permit = gql(client, q, {"p": ID + "org/stad-antwerpen", "t": SCOOTER, "u": "purpose:urban-planning"})
+    assert permit["policyDecision"]["decision"] == "Permit"
+    assert ID + "policy/voltway-trip-data" in permit["policyDecision"]["decidedBy"]
+    deny = gql(client, q, {"p": ID + "org/adpulse-media", "t": SCOOTER, "u": "purpose:marketing"})
+    assert deny["policyDecision"]["decision"] == "Deny"
+
+
+def test_use_case_flows_carry_their_decisions(client: TestClient) -> None:
+    q = """query($iri: String!) { useCase(iri: $iri) { flowDecisions { dataset recipient decision duties } } }"""
+    data = gql(client, q, {"iri": ID + "usecase/e-scooter-b2g-planning"})
+    flows = data["useCase"]["flowDecisions"]
+    assert [(f["dataset"], f["recipient"], f["decision"]) for f in flows] == [
+        (SCOOTER, ID + "org/stad-antwerpen", "Permit")]
