@@ -47,3 +47,35 @@ def quality(
 @profiles_router.get("", summary="Validation profiles: built-in and registered in this data directory")
 def profiles(request: Request) -> list[dict[str, Any]]:
     return [p.to_dict() for p in list_profiles(request.app.state.settings.data_dir)]
+
+
+@profiles_router.post("/{name}", summary="Register shapes as a named profile (curators: write scope)")
+async def register(name: str, request: Request) -> dict[str, Any]:
+    """Upload one or more shapes files (multipart, field `shapes`) under a profile name such as `my-city@1.0`."""
+    import tempfile
+    from pathlib import Path
+
+    from agora.kg.errors import BadInput
+    from agora.kg.profiles import register_profile
+
+    from .auth import require_scope
+
+    token = require_scope(request, "write")
+    form = await request.form()
+    tmp = Path(tempfile.mkdtemp(prefix="agora-shapes-"))
+    files = []
+    for i, (_key, value) in enumerate(form.multi_items()):
+        if isinstance(value, str):
+            continue
+        path = tmp / f"{i:02d}-{Path(value.filename or 'shapes.ttl').name}"
+        path.write_bytes(await value.read())
+        files.append(path)
+    if not files:
+        raise BadInput("send the shapes as multipart file parts (field 'shapes')")
+    # Registered shapes give plain pyshacl semantics unless background knowledge is asked for.
+    info = register_profile(request.app.state.settings.data_dir, name, files,
+                            description=str(form.get("description", "")),
+                            background=str(form.get("background", "false")).lower() == "true",
+                            replace=str(form.get("replace", "false")).lower() == "true")
+    request.app.state.ops.audit(token.name, "register-profile", detail={"profile": name})
+    return info.to_dict()
