@@ -13,10 +13,11 @@ from pathlib import Path
 from typing import Annotated, Any
 
 import typer
-from agora.kg.config import load_settings
-from agora.kg.errors import AgoraError
 from rich.console import Console
 from rich.table import Table
+
+from agora.kg.config import load_settings
+from agora.kg.errors import AgoraError
 
 search_app = typer.Typer(add_completion=False, rich_markup_mode="markdown")
 out = Console()
@@ -144,7 +145,7 @@ def _why(reasons: list[dict[str, Any]]) -> str:
     parts = []
     for r in reasons[:3]:
         if r["kind"] == "text":
-            parts.append("text: " + ", ".join(r["terms"]))
+            parts.append("text: " + (", ".join(r["terms"]) or "publisher or place names"))
         elif r["kind"] in ("concept", "similar"):
             parts.append(f"{r['kind']}: {r['concept_label'] or r['concept']}")
         elif r["kind"] in ("mapping", "feedback"):

@@ -9,11 +9,12 @@ from __future__ import annotations
 import threading
 from typing import Annotated, Any, Literal
 
+from fastapi import APIRouter, Query, Request
+from pydantic import BaseModel, Field
+
 from agora.kg.search.params import parse_facets, parse_filters, parse_period, parse_when, read_bbox, read_near
 from agora.kg.search.results import SearchRequest, SearchResponse
 from agora.kg.search.service import SearchService
-from fastapi import APIRouter, Query, Request
-from pydantic import BaseModel, Field
 
 from .auth import require_scope
 

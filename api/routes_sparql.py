@@ -83,8 +83,13 @@ async def _query(request: Request, text: str, default: list[str], named: list[st
                                              ).media_type,
                    max_rows=settings.max_result_rows, base_iri=_base(request))
     head, body = await run_in_threadpool(executor(request).run, job)
+    if isinstance(body, list_iterator):  # the whole answer is here already
+        return Response(b"".join(body), media_type=head["media_type"], headers={"Vary": "Accept"})
     return StreamingResponse(iterate_in_threadpool(body), media_type=head["media_type"],
                              headers={"Vary": "Accept"})
+
+
+list_iterator = type(iter([]))
 
 
 def _update_token(request: Request) -> Any:

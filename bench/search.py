@@ -33,18 +33,21 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import _generator, ensure_catalog, machine_info, percentiles, print_table, timer  # noqa: E402
 
 
-def _store(n: int, work: Path) -> Any:
+def _store(n: int, work: Path) -> tuple[Any, Path]:
+    """The store holding the catalog (named after the generated file, so a new generator version
+    gets a new store) and the directory it lives in."""
     from agora.kg.config import load_settings
     from agora.kg.loader import load_files
     from agora.kg.store import AgoraStore
 
-    store = AgoraStore(load_settings(work / f"n{n}"))
+    catalog = ensure_catalog(n, 0.0, 1)
+    home = work / catalog.name.split(".")[0]
+    store = AgoraStore(load_settings(home))
     if store.get("bench") is None:
-        catalog = ensure_catalog(n, 0.0, 1)
         with timer() as t:
             load_files(store, [catalog], name="bench", validate=False)
-        print(f"loaded {n:,} datasets into the store in {t.seconds:.1f} s (once; kept in {work})", flush=True)
-    return store
+        print(f"loaded {n:,} datasets into the store in {t.seconds:.1f} s (once; kept in {home})", flush=True)
+    return store, home
 
 
 def _queries(seed: int = 7) -> dict[str, list[str]]:
@@ -90,12 +93,12 @@ def run(n: int, work: Path, contains_samples: int) -> dict[str, Any]:
     from agora.kg.search.results import SearchRequest
     from agora.kg.search.service import SearchService
 
-    store = _store(n, work)
+    store, home = _store(n, work)
     info = store.get("bench")
     row: dict[str, Any] = {"datasets": n}
 
     # -- index build ------------------------------------------------------------------------------
-    path = work / f"n{n}" / "search"
+    path = home / "search"
     shutil.rmtree(path, ignore_errors=True)
     index = SearchIndex(path)
     with timer() as t:
@@ -107,7 +110,7 @@ def run(n: int, work: Path, contains_samples: int) -> dict[str, Any]:
     with timer() as t:
         docs = [to_json(d) for d in Extractor(store).documents("bench", info.physical)]
     row["extract_per_s"] = n / t.seconds
-    scratch = SearchIndex(work / f"n{n}" / "search-scratch")
+    scratch = SearchIndex(home / "search-scratch")
     writer = scratch.index.writer(heap_size=512_000_000)
     with timer() as t:
         for d in docs:
@@ -116,7 +119,7 @@ def run(n: int, work: Path, contains_samples: int) -> dict[str, Any]:
         writer.wait_merging_threads()
     row["tantivy_per_s"] = len(docs) / t.seconds
     del docs, writer, scratch
-    shutil.rmtree(work / f"n{n}" / "search-scratch", ignore_errors=True)
+    shutil.rmtree(home / "search-scratch", ignore_errors=True)
     print(f"n={n:,}: rebuild {row['build_s']:.1f} s ({row['build_per_s']:,.0f}/s); reading from the store "
           f"{row['extract_per_s']:,.0f}/s; tantivy indexing {row['tantivy_per_s']:,.0f}/s; "
           f"index {row['index_mib']:.1f} MiB", flush=True)

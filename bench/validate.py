@@ -62,7 +62,7 @@ def main() -> None:
         store = AgoraStore(load_settings(work / "data"))
         info = load_files(store, [catalog], name="bench", validate=False).source
         triples = info.current.triples
-        background = [s.physical for s in store.sources() if s.system]
+        background: list[ox.NamedNode] = []  # pyshacl sees only the data graph: compare like with like
         restorer = store.restorer([info])
         for shapes_name in ("official", "dcat-ap-3"):
             validator = Validator(_shapes(shapes_name))

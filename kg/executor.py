@@ -153,6 +153,10 @@ class QueryExecutor:
             self._release(snapshot)
             self._idle.put(worker)
             raise _rebuild_error(head)
+        if head[0] == "whole":  # a small answer in one message: no streaming needed
+            self._release(snapshot)
+            self._idle.put(worker)
+            return head[1], iter([head[2]])
         return head[1], self._body(worker, snapshot, deadline)
 
     def _receive(self, worker: _Worker, deadline: float) -> tuple[Any, ...]:
@@ -235,13 +239,18 @@ def _worker_main(conn: Connection, settings: Settings) -> None:
             if outcome.kind == "graph":
                 fmt = parse_format(job.graph_format)
                 triples = itertools.islice(outcome.triples, job.max_rows)
-                conn.send(("head", {"kind": "graph", "media_type": fmt.media_type}))
                 data = serialize_triples(triples, fmt)
+                head = {"kind": "graph", "media_type": fmt.media_type}
+                if len(data) <= CHUNK:
+                    conn.send(("whole", head, data))
+                    continue
+                conn.send(("head", head))
                 for i in range(0, len(data), CHUNK):
                     conn.send(("chunk", data[i:i + CHUNK]))
             elif outcome.kind == "ask":
-                conn.send(("head", {"kind": "ask", "media_type": SELECT_MEDIA_TYPES[job.select_format]}))
-                conn.send(("chunk", ask_text(bool(outcome.boolean), job.select_format)))
+                conn.send(("whole", {"kind": "ask", "media_type": SELECT_MEDIA_TYPES[job.select_format]},
+                           ask_text(bool(outcome.boolean), job.select_format)))
+                continue
             else:
                 rows = itertools.islice(outcome.rows, job.max_rows)
                 writer = SELECT_WRITERS[job.select_format](outcome.variables, rows)
@@ -260,7 +269,9 @@ def _worker_main(conn: Connection, settings: Settings) -> None:
                         conn.send(("chunk", b"".join(buffer)))
                         buffer, size = [], 0
                 if not sent_head:
-                    conn.send(("head", {"kind": "select", "media_type": SELECT_MEDIA_TYPES[job.select_format]}))
+                    conn.send(("whole", {"kind": "select", "media_type": SELECT_MEDIA_TYPES[job.select_format]},
+                               b"".join(buffer)))
+                    continue
                 conn.send(("chunk", b"".join(buffer)))
             conn.send(("end", None))
         except AgoraError as exc:

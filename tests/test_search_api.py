@@ -9,13 +9,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
 from agora.api import routes_search
 from agora.api.app import create_app
 from agora.api.cli_search import search_app
 from agora.kg.config import load_settings
 from agora.kg.store import AgoraStore
-from fastapi.testclient import TestClient
-from typer.testing import CliRunner
 
 ID = "https://agora.example.org/id/"
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from agora.kg.config import load_settings
 from agora.kg.errors import AgoraError
 from agora.kg.loader import delete_source, load_files

@@ -15,6 +15,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
 from agora.kg.config import load_settings
 from agora.kg.search.results import SearchRequest
 from agora.kg.search.service import SearchService

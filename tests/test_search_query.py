@@ -10,6 +10,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+
 from agora.kg.config import load_settings
 from agora.kg.search.geo import parse_bbox
 from agora.kg.search.params import parse_filters, parse_period

@@ -8,7 +8,7 @@ from collections.abc import Iterable
 from typing import Any
 
 from . import schema as S
-from .expansion import ConceptGraph, Expansion, best_label
+from .expansion import ConceptGraph, Expansion, _distance, best_label
 from .query import QueryWord
 from .results import MappingStep, Reason
 
@@ -53,6 +53,18 @@ class Explainer:
                         terms.append(w.text)
                     if name not in fields:
                         fields.append(name)
+        for w in words:  # typo tolerance: say which indexed word a query word was taken for
+            if w.text in terms or w.neutral is None or len(w.neutral) < 5:
+                continue
+            limit = 1 if len(w.neutral) < 9 else 2
+            for name, _lang, neutral, _stems in forms:
+                near = next((t for t in sorted(neutral) if abs(len(t) - len(w.neutral)) <= limit
+                             and _distance(w.neutral, t, limit) <= limit), None)
+                if near is not None:
+                    terms.append(f"{w.text}≈{near}")
+                    if name not in fields:
+                        fields.append(name)
+                    break
         if not terms:
             return None
         return Reason(kind="text", terms=terms, fields=fields)

@@ -61,7 +61,9 @@ class Reason:
 
     kind: str
     terms: list[str] = field(default_factory=list)
+    """Query words found; "word≈indexed" when found by typo tolerance."""
     fields: list[str] = field(default_factory=list)
+    """title, keyword, description; context for publisher and place names."""
     concept: str | None = None
     concept_label: str | None = None
     matched: str | None = None

@@ -266,7 +266,7 @@ class SearchService:
             why: list[Reason] = []
             if iri in text_matched:
                 why.append(self.explainer.text_reason(words, display)
-                           or Reason(kind="text", terms=[w.text for w in words], fields=["context"]))
+                           or Reason(kind="text", fields=["context"]))  # publisher or place names, long text
             if graph is not None:
                 why += concept_reasons(doc.get_all(S.ALL_CONCEPTS), expansions, graph, req.lang)
             out.append(SearchHit(iri=iri, type=doc.get_first(S.TYPE), title=title, lang=lang,
