@@ -22,6 +22,7 @@ from weakref import WeakKeyDictionary
 
 import pyoxigraph as ox
 
+from .deadline import check as check_deadline
 from .errors import BadInput
 from .namespaces import DCAT, SKOS
 
@@ -64,6 +65,7 @@ def select(store: Any, text: str) -> list[list[Term | None]]:
     restoration (whose per-query set-up grows with the number of rewritten literals).
     """
     try:
+        check_deadline()
         result = store.ox.query(text, default_graph=visible_graphs(store))
     except SyntaxError as exc:  # a bug in a query builder, never user text
         raise BadInput(f"internal query does not parse: {exc}") from None
@@ -142,6 +144,7 @@ def _hop(preds: Sequence[str] | None, skip: Sequence[str]) -> str:
 
 def _collect(store: Any, query: str, found: dict[Any, dict[str, dict[str, Term]]]) -> None:
     restorer = store.restorer()
+    check_deadline()
     for t in store.ox.query(query, default_graph=visible_graphs(store)):
         s = t.subject
         key = s.value if isinstance(s, ox.NamedNode) else s

@@ -85,6 +85,9 @@ def _value_restorer(store: Any, graphs: list[ox.NamedNode], restorer: Any) -> Va
 def run_query(store: Any, text: str, *, default_graph_uris: list[str] | None = None,
               named_graph_uris: list[str] | None = None, base_iri: str | None = None) -> QueryOutcome:
     """Evaluate a query; raises BadInput with the parser's message for syntax errors."""
+    from .deadline import check
+
+    check()
     mapping = store.graph_mapping()
     reverse = store.reverse_mapping()
 

@@ -35,3 +35,18 @@ def test_use_case_flows_carry_their_decisions(client: TestClient) -> None:
     flows = data["useCase"]["flowDecisions"]
     assert [(f["dataset"], f["recipient"], f["decision"]) for f in flows] == [
         (SCOOTER, ID + "org/stad-antwerpen", "Permit")]
+
+
+def test_graphql_requests_stop_at_the_query_time_limit(demo_dir: Path, tmp_path: Path) -> None:
+    """A request over its limit stops at its next store query and reports it the GraphQL way."""
+    import shutil
+
+    from agora.api.app import create_app
+    from agora.kg.config import load_settings
+
+    shutil.copytree(demo_dir, tmp_path / "data")
+    app = create_app(load_settings(tmp_path / "data", query_timeout=0.0), load_demo=False)
+    with TestClient(app) as client:
+        body = gql(client, "{ datasets(first: 5) { edges { node { iri title } } } }", errors=True)
+    assert body.get("data") is None or body["data"].get("datasets") is None
+    assert any("time limit" in e["message"] for e in body["errors"])

@@ -83,7 +83,11 @@ def make_graphql_router(store_getter: StoreGetter | Any | None = None) -> APIRou
             return app.state.store
 
     async def get_context(request: Request) -> AgoraContext:
-        return AgoraContext(getter(request), accept_languages(request.headers.get("accept-language")))
+        from agora.kg.deadline import start
+
+        store = getter(request)
+        start(store.settings.query_timeout)  # every store query of this request checks it
+        return AgoraContext(store, accept_languages(request.headers.get("accept-language")))
 
     router = APIRouter(tags=["graphql"])
 
