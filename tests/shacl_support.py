@@ -21,7 +21,7 @@ SKOS = "http://www.w3.org/2004/02/skos/core#"
 EU = "http://publications.europa.eu/resource/authority/"
 EX = "https://example.org/agora/"
 
-REFERENCE = Path(__file__).resolve().parents[1].parent / "shared" / "reference"
+REFERENCE = (Path(__file__).resolve().parents[1].parent / "shared" / "reference").resolve()
 DCAT_AP_DIR = REFERENCE / "dcat-ap" / "releases" / "3.0.1" / "html"
 SHACL_TESTS_DIR = REFERENCE / "shacl-tests" / "core"
 
