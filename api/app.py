@@ -98,7 +98,13 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
         sources = store.sources(include_system=False)
         return templates.TemplateResponse(request, "landing.html", {"counts": counts, "sources": sources})
 
-    from . import routes_policy, routes_quality, routes_sources, routes_sparql
+    from agora.kg.search.service import SearchService
+
+    from . import routes_policy, routes_quality, routes_search, routes_sources, routes_sparql
+
+    # The index follows every committed write from now on; opening it repairs any disagreement.
+    app.state.search = SearchService.attach(store, settings)
+    app.include_router(routes_search.router)
 
     app.include_router(routes_policy.router)
     app.include_router(routes_quality.router)

@@ -28,9 +28,12 @@ app.add_typer(token_app, name="token")
 
 from .cli_policy import policy_app  # noqa: E402
 from .cli_quality import quality_command  # noqa: E402
+from .cli_search import search_app  # noqa: E402
 
 app.add_typer(policy_app, name="policy")
 app.command("quality")(quality_command)
+for _command in search_app.registered_commands:  # `agora search`, `agora reindex` at top level
+    app.registered_commands.append(_command)
 
 out = Console()
 err = Console(stderr=True)

@@ -136,14 +136,24 @@ def search(
     fuzzy: bool = True,
     prefix: bool = True,
     sort: Literal["relevance", "modified"] = "relevance",
+    usable_by: Annotated[str | None, Query(alias="usableBy", description="only datasets this stakeholder (IRI) "
+                                                                          "may use (ODRL policy engine)")] = None,
+    purpose: Annotated[str | None, Query(description="with usableBy: the purpose of use (IRI or CURIE)")] = None,
+    action: Annotated[str, Query(description="with usableBy: the action (default odrl:use)")] = "odrl:use",
 ) -> dict[str, Any]:
     facets = None if facet is None else parse_facets(facet)
+    usable = None
+    if usable_by:
+        from agora.kg.policy import usable_datasets
+
+        usable = usable_datasets(request.app.state.store, usable_by, purpose=purpose, action=action)
     req = SearchRequest(
         q=q, filters=parse_filters(filter), facets=facets, expand=expand, page=page, size=size,
         types=[t.strip().lower() for item in type for t in item.split(",") if t.strip()] or None,
         bbox=read_bbox(bbox), near=read_near(near), within=within,
         since=parse_when(since, what="since") if since else None,
-        period=parse_period(period) if period else None, lang=lang, fuzzy=fuzzy, prefix=prefix, sort=sort)
+        period=parse_period(period) if period else None, lang=lang, fuzzy=fuzzy, prefix=prefix, sort=sort,
+        usable=usable)
     return _out(get_search(request).search(req))
 
 

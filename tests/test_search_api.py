@@ -125,3 +125,21 @@ def test_cli_search_and_reindex(data_dir: Path, tmp_path: Path) -> None:
     r = runner.invoke(search_app, ["reindex", "-d", str(target)])
     assert r.exit_code == 0, r.output
     assert "search index rebuilt" in r.stdout
+
+
+def test_search_results_can_be_restricted_to_what_a_stakeholder_may_use(tmp_path: Path, demo_dir: Path) -> None:
+    """The policy engine plugs into search: usableBy + purpose keeps only the datasets it permits."""
+    shutil.copytree(demo_dir, tmp_path / "data")
+    app = create_app(load_settings(tmp_path / "data"), load_demo=False)
+    scooters = "https://agora.example.org/id/antwerp/dataset/deelsteps-ritten"
+    with TestClient(app) as client:
+        def found(**params: str) -> set[str]:
+            r = client.get("/api/search", params={"q": "deelsteps", "type": "dataset", **params})
+            assert r.status_code == 200, r.text
+            return {hit["iri"] for hit in r.json()["results"]}
+
+        assert scooters in found()
+        assert scooters in found(usableBy="https://agora.example.org/id/org/stad-antwerpen",
+                                 purpose="purpose:urban-planning")
+        assert scooters not in found(usableBy="https://agora.example.org/id/org/adpulse-media",
+                                     purpose="purpose:marketing")
