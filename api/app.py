@@ -43,6 +43,9 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
         ex = getattr(app.state, "executor", None)
         if ex is not None:
             ex.close()
+        search = getattr(app.state, "search", None)
+        if search is not None and hasattr(search, "detach"):
+            search.detach()
         if owned:
             store.close()
 

@@ -27,7 +27,7 @@ import time
 from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -71,8 +71,17 @@ def _unb64(value: Any) -> dict[str, Any]:
     return json.loads(bytes(raw).decode())
 
 
+_MIN_DATE = datetime(1678, 1, 1, tzinfo=UTC)
+_MAX_DATE = datetime(2262, 1, 1, tzinfo=UTC)
+"""tantivy stores dates as nanoseconds in an i64: open-ended periods ("9999-12-31") are clamped."""
+
+
 def _rfc3339(value: datetime | None) -> str | None:
-    return value.strftime("%Y-%m-%dT%H:%M:%SZ") if value is not None else None
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        value = value.replace(tzinfo=UTC)
+    return min(max(value, _MIN_DATE), _MAX_DATE).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def to_json(doc: IndexDoc) -> str:
@@ -103,9 +112,9 @@ def to_json(doc: IndexDoc) -> str:
         if text is not None:
             out[name] = text
     if doc.t_start is not None and doc.t_end is None:
-        out[S.T_END] = "9999-12-31T00:00:00Z"  # open-ended coverage overlaps every later period
+        out[S.T_END] = _rfc3339(_MAX_DATE)  # open-ended coverage overlaps every later period
     if doc.t_end is not None and doc.t_start is None:
-        out[S.T_START] = "0001-01-01T00:00:00Z"
+        out[S.T_START] = _rfc3339(_MIN_DATE)
     if doc.bbox is not None:
         out[S.MIN_LON], out[S.MIN_LAT], out[S.MAX_LON], out[S.MAX_LAT] = doc.bbox.to_list()
     out[S.DISPLAY] = _b64(display_record(doc))
