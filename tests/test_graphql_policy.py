@@ -50,3 +50,16 @@ def test_graphql_requests_stop_at_the_query_time_limit(demo_dir: Path, tmp_path:
         body = gql(client, "{ datasets(first: 5) { edges { node { iri title } } } }", errors=True)
     assert body.get("data") is None or body["data"].get("datasets") is None
     assert any("time limit" in e["message"] for e in body["errors"])
+
+
+def test_search_in_graphql_with_facets_and_as_a_dataset_filter(client: TestClient) -> None:
+    q = """{ search(q: "verkeersintensiteit", types: ["dataset"], first: 5) {
+               totalCount results { iri why { kind } } facets { name values { value count } } } }"""
+    data = gql(client, q)["search"]
+    assert data["totalCount"] >= 1 and data["results"]
+    assert any(f["name"] == "sector" and f["values"] for f in data["facets"])
+    first = data["results"][0]["iri"]
+    listing = """query($s: String!) { datasets(search: $s, first: 100) { totalCount edges { node { iri } } } }"""
+    listed = gql(client, listing, {"s": "verkeersintensiteit"})["datasets"]
+    iris = {e["node"]["iri"] for e in listed["edges"]}
+    assert first in iris and listed["totalCount"] == len(iris) <= data["totalCount"]

@@ -26,6 +26,7 @@ from .nodes import (
 from .paging import Connection, build_connection, make_slice, slice_in_memory
 from .policy import PolicyDecision, resolve_policy_decision
 from .prefetch import object_selections, prefetch
+from .search import SearchResults, matching_datasets, resolve_search
 from .sources import Source
 from .types_community import AGENT_PATTERN
 
@@ -98,10 +99,25 @@ class Query:
 
     @strawberry.field(description="Datasets, ordered by IRI, filterable.")
     async def datasets(self, info: strawberry.Info, first: First = None, after: After = None, last: Last = None,
-                       before: Before = None, filter: Filter = None) -> Connection[Dataset]:
+                       before: Before = None, filter: Filter = None,
+                       search: Annotated[str | None, strawberry.argument(
+                           description="Only datasets the full-text search finds for these words (any language, "
+                                       "with semantic expansion); combined with the filter.")] = None,
+                       ) -> Connection[Dataset]:
         c = await dataset_constraints(info.context, filter)
+        allowed = c.allowed
+        if search:
+            found = await matching_datasets(info, search)
+            allowed = found if allowed is None else allowed & found
         return await queried_connection(info, f"?item a <{DCAT}Dataset> . {c.sparql}", None,
-                                        make_slice(first, after, last, before), Dataset, (), c.allowed)
+                                        make_slice(first, after, last, before), Dataset, (), allowed)
+
+    @strawberry.field(description="Full-text search across languages and city vocabularies, ranked, with facets "
+                                  "and why each result matched. `filter` items are facet=value (sector=mobility).")
+    async def search(self, info: strawberry.Info, q: str, filter: list[str] | None = None,
+                     types: list[str] | None = None, expand: bool = True, first: int = 10,
+                     lang: str | None = None) -> SearchResults:
+        return await resolve_search(info, q, filter, types, expand, first, lang)
 
     @strawberry.field(description="A dataset by IRI.")
     async def dataset(self, info: strawberry.Info, iri: Iri) -> Dataset | None:
