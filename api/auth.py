@@ -30,3 +30,17 @@ def require_scope(request: Request, scope: str) -> Token:
     if request.app.state.settings.read_only and scope != "read":
         raise Forbidden("this server runs read-only")
     return token
+
+
+def check_owner(request: Request, token: Token, source: str) -> None:
+    """Curators change only the sources they own (the first writer owns a source); admins change any."""
+    owner = request.app.state.ops.owner(source)
+    if owner is not None and owner != token.id and token.scope != "admin":
+        raise Forbidden(f"source {source!r} belongs to another curator; only its owner or an admin can change it")
+
+
+def claim(request: Request, token: Token, source: str) -> None:
+    """Record `token` as the owner of a source it has just created."""
+    ops = request.app.state.ops
+    if ops.owner(source) is None:
+        ops.set_owner(source, token.id)

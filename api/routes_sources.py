@@ -9,12 +9,12 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Query, Request, UploadFile
 from starlette.concurrency import run_in_threadpool
 
-from agora.kg.errors import BadInput, Forbidden
+from agora.kg.errors import BadInput
 from agora.kg.loader import delete_source, load_documents
 from agora.kg.rdfio import RDFInput, guess_format, parse_format
 from agora.kg.validation import register_shapes
 
-from .auth import require_scope
+from .auth import check_owner, claim, require_scope
 
 router = APIRouter(prefix="/api/sources", tags=["sources"])
 
@@ -29,10 +29,6 @@ def get_source(name: str, request: Request) -> dict[str, Any]:
     return request.app.state.store.require(name).to_dict()
 
 
-def _check_owner(request: Request, token: Any, name: str) -> None:
-    owner = request.app.state.ops.owner(name)
-    if owner is not None and owner != token.id and token.scope != "admin":
-        raise Forbidden(f"source {name!r} belongs to another curator; only its owner or an admin can change it")
 
 
 @router.post("/{name}", summary="Load a source (multipart files or a raw RDF body); replace=true to replace")
@@ -43,7 +39,7 @@ async def load_source(
     profile: str | None = None,
 ) -> dict[str, Any]:
     token = require_scope(request, "write")
-    _check_owner(request, token, name)
+    check_owner(request, token, name)
     settings = request.app.state.settings
     ctype = request.headers.get("content-type", "")
     docs: list[RDFInput] = []
@@ -76,8 +72,7 @@ async def load_source(
         load_documents, store, docs, name=name, replace=replace, validate=validate, profile=profile,
         user=token.name, origin=", ".join(d.name for d in docs))
     ops = request.app.state.ops
-    if ops.owner(name) is None:
-        ops.set_owner(name, token.id)
+    claim(request, token, name)
     ops.audit(token.name, "replace" if result.replaced_version else "load", source=name, triples=result.triples)
     out = result.to_dict()
     if result.report is not None:
@@ -90,7 +85,7 @@ async def load_source(
 @router.delete("/{name}", summary="Delete a source: its graph, history and metadata")
 def remove_source(name: str, request: Request) -> dict[str, Any]:
     token = require_scope(request, "write")
-    _check_owner(request, token, name)
+    check_owner(request, token, name)
     info = delete_source(request.app.state.store, name)
     request.app.state.ops.drop_owner(name)
     request.app.state.ops.audit(token.name, "delete", source=name, triples=info.current.triples)
@@ -113,7 +108,7 @@ def rollback_source(name: str, request: Request) -> dict[str, Any]:
     from agora.kg.history import rollback
 
     token = require_scope(request, "write")
-    _check_owner(request, token, name)
+    check_owner(request, token, name)
     info = rollback(request.app.state.store, name)
     request.app.state.ops.audit(token.name, "rollback", source=name, triples=info.current.triples,
                                 detail={"version": info.current.number})

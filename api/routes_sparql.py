@@ -20,7 +20,7 @@ from agora.kg.service_description import service_description
 from agora.kg.sparql_text import has_service_clause
 from agora.kg.update import run_update, source_name_for
 
-from .auth import require_scope
+from .auth import check_owner, claim, require_scope
 from .negotiation import graph_format, select_format
 
 router = APIRouter(tags=["sparql"])
@@ -104,7 +104,7 @@ async def _update(request: Request, text: str, using: list[str], using_named: li
     if re.search(r"(?i)\b(CLEAR|DROP)\s+(SILENT\s+)?(ALL|NAMED)\b", text):
         names = [s.name for s in store.sources(include_system=False)]
     for name in names:
-        _check_owner(request, token, name)
+        check_owner(request, token, name)
     if (using or using_named) and re.search(r"(?i)\b(WITH|USING)\b", re.sub(r'"[^"\n]*"|<[^>]*>|#[^\n]*', " ", text)):
         raise BadInput("using-graph-uri/using-named-graph-uri cannot be combined with WITH or USING in the update")
     result = await run_in_threadpool(run_update, store, text, user=token.name, validate=settings.validate_on_load,
@@ -112,8 +112,7 @@ async def _update(request: Request, text: str, using: list[str], using_named: li
                                      base_iri=_base(request))
     ops = request.app.state.ops
     for name in result.sources:
-        if ops.owner(name) is None:
-            ops.set_owner(name, token.id)
+        claim(request, token, name)
         ops.audit(token.name, "sparql-update", source=name,
                   triples=result.added.get(name, 0) + result.removed.get(name, 0),
                   detail={"added": result.added.get(name, 0), "removed": result.removed.get(name, 0)})
@@ -131,12 +130,6 @@ def _named_sources(store: Any, text: str) -> list[str]:
     return names
 
 
-def _check_owner(request: Request, token: Any, name: str) -> None:
-    from agora.kg.errors import Forbidden
-
-    owner = request.app.state.ops.owner(name)
-    if owner is not None and owner != token.id and token.scope != "admin":
-        raise Forbidden(f"source {name!r} belongs to another curator; only its owner or an admin can change it")
 
 
 @router.get("/sparql", summary="SPARQL 1.1 query (GET ?query=); a bare GET returns the service description")
@@ -302,7 +295,7 @@ async def store_put(request: Request) -> Response:
         raise BadInput("the default graph is the read-only union of all sources: PUT a named graph (?graph=)")
     store = request.app.state.store
     name, iri = _name_for(request, target)
-    _check_owner(request, token, name)
+    check_owner(request, token, name)
     docs = await _body_docs(request)
     existing = store.get(name)
     _check_preconditions(request, existing)
@@ -310,8 +303,7 @@ async def store_put(request: Request) -> Response:
                                      validate=request.app.state.settings.validate_on_load, user=token.name,
                                      origin="Graph Store PUT", graph_iri=iri)
     ops = request.app.state.ops
-    if ops.owner(name) is None:
-        ops.set_owner(name, token.id)
+    claim(request, token, name)
     ops.audit(token.name, "gsp-put", source=name, triples=result.triples)
     return Response(status_code=201 if existing is None else 204, headers={"ETag": _etag(result.source)})
 
@@ -332,7 +324,7 @@ async def store_post(request: Request) -> Response:
         if target is None:
             raise BadInput("the default graph is the read-only union of all sources: POST to a named graph (?graph=)")
         name, iri = _name_for(request, target)
-    _check_owner(request, token, name)
+    check_owner(request, token, name)
     docs = await _body_docs(request)
     existing = store.get(name)
     _check_preconditions(request, existing)
@@ -341,8 +333,7 @@ async def store_post(request: Request) -> Response:
     info = await run_in_threadpool(merge_into, store, name, iri, docs, user=token.name,
                                    validate=request.app.state.settings.validate_on_load)
     ops = request.app.state.ops
-    if ops.owner(name) is None:
-        ops.set_owner(name, token.id)
+    claim(request, token, name)
     ops.audit(token.name, "gsp-post", source=name, triples=info.current.triples)
     headers = {"ETag": _etag(info)}
     if location is not None:
@@ -360,7 +351,7 @@ def store_delete(request: Request) -> Response:
     info = store.get(target)
     if info is None:
         raise SourceNotFound(f"no graph {target!r}")
-    _check_owner(request, token, info.name)
+    check_owner(request, token, info.name)
     _check_preconditions(request, info)
     delete_source(store, info.name)
     request.app.state.ops.drop_owner(info.name)

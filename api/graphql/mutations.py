@@ -11,7 +11,7 @@ from typing import Annotated, Any
 
 import strawberry
 
-from agora.api.auth import require_scope
+from agora.api.auth import check_owner, claim, require_scope
 from agora.kg.errors import AgoraError, BadInput, Forbidden, RDFSyntaxError, Unauthorized, ValidationFailed
 from agora.kg.loader import delete_source, load_documents
 from agora.kg.rdfio import RDFInput, parse_format
@@ -76,9 +76,7 @@ def _input_error(exc: BadInput) -> InputError:
 def _authorize(request: Any, name: str) -> Any:
     """The caller's write token; raises Unauthorized/Forbidden like the REST API (owner or admin only)."""
     token = require_scope(request, "write")
-    owner = request.app.state.ops.owner(name)
-    if owner is not None and owner != token.id and token.scope != "admin":
-        raise Forbidden(f"source {name!r} belongs to another curator; only its owner or an admin can change it")
+    check_owner(request, token, name)
     return token
 
 
@@ -119,8 +117,7 @@ class Mutation:
         except BadInput as exc:
             return _input_error(exc)
         ops = request.app.state.ops
-        if ops.owner(name) is None:
-            ops.set_owner(name, token.id)
+        claim(request, token, name)
         ops.audit(token.name, "replace" if result.replaced_version else "load", source=name, triples=result.triples)
         report = ValidationReport.from_json(report_json(result.report) if result.report is not None else
                                             {"conforms": True, "counts": {}, "results": []})
