@@ -57,3 +57,21 @@ def run_cli(*args: str, data_dir: Path, env: dict[str, str] | None = None,
     full_env = {**os.environ, "AGORA_DATA_DIR": str(data_dir), "COLUMNS": "200", **(env or {})}
     return subprocess.run([sys.executable, "-m", "agora.api.cli", *args], capture_output=True, text=True,
                           env=full_env, input=input, timeout=timeout)
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    """Show the conformance pass counts (W3C SPARQL/GSP/SHACL, SolidLab ODRL) at the end of every run.
+
+    The summary tests print lines like "SHACL Core: 98/98 passed"; under xdist their output only
+    travels inside the test reports, so collect it from there.
+    """
+    import re
+
+    lines: list[str] = []
+    for report in terminalreporter.stats.get("passed", []):
+        for _name, text in getattr(report, "sections", []):
+            lines += [ln.strip() for ln in text.splitlines() if re.match(r"^[A-Z][\w .()/-]*: \d+/\d+ passed", ln)]
+    if lines:
+        terminalreporter.write_sep("=", "conformance")
+        for line in dict.fromkeys(lines):
+            terminalreporter.write_line(line)
