@@ -522,6 +522,33 @@ async def _validate_stored(request: Request) -> Response:
     return Response(body, media_type=REPORT_MEDIA[fmt])
 
 
+@router.get("/search", summary="The search page: ranked results with why they matched, facets, pages")
+def search_page(request: Request, q: str = "", page: int = 1) -> Response:
+    from urllib.parse import urlencode
+
+    from agora.kg.search.params import parse_filters
+    from agora.kg.search.results import SearchRequest
+
+    params = request.query_params
+    filters = params.getlist("filter")
+    expand = params.get("expand", "true") != "false"
+    size = 20
+    response = None
+    if q or filters:
+        try:
+            req = SearchRequest(q=q, filters=parse_filters(filters), expand=expand, page=max(1, page), size=size,
+                                lang=chosen_lang(request))
+            response = request.app.state.search.search(req)
+        except AgoraError as exc:
+            return render(request, "error.html", {"error": exc}, status=exc.http_status)
+    base = {"q": q} | ({} if expand else {"expand": "false"})
+    base_href = "/search?" + urlencode(base)
+    page_href = "/search?" + urlencode([*base.items(), *(("filter", f) for f in filters)])
+    return render(request, "search.html", {"q": q, "filters": filters, "expand": expand, "response": response,
+                                           "page": page, "size": size, "base_href": base_href,
+                                           "page_href": page_href})
+
+
 # -- the SPARQL editor --------------------------------------------------------------------------------
 EDITOR_PREFIXES = ["rdf", "rdfs", "dcat", "dct", "foaf", "skos", "odrl", "agora"]
 DEFAULT_QUERY = "".join(f"PREFIX {p}: <{PREFIXES[p]}>\n" for p in EDITOR_PREFIXES) + """

@@ -385,3 +385,16 @@ def test_flow_diagram_draws_one_arrow_per_flow_and_escapes_labels() -> None:
 ])
 def test_every_kind_of_resource_renders(client: TestClient, iri: str, heading: str) -> None:
     assert heading in page(client, res(iri))
+
+
+def test_search_page_finds_other_cities_words_and_refines_by_facet(client: TestClient) -> None:
+    doc = page(client, "/search?q=traffic+counts")
+    assert "results for “traffic counts”" in doc
+    hits = re.findall(r'<li class="hit" data-iri="([^"]+)"', doc)
+    assert any("/amsterdam/" in h for h in hits) and any("/florence/" in h for h in hits)
+    assert 'class="reason concept"' in doc or 'class="reason mapping"' in doc  # why it matched
+    assert "<h3>Country</h3>" in doc
+    narrowed = page(client, "/search?q=traffic+counts&filter=country%3DNLD")
+    narrowed_hits = re.findall(r'<li class="hit" data-iri="([^"]+)"', narrowed)
+    assert narrowed_hits and all("/amsterdam/" in h for h in narrowed_hits if "/dataset/" in h)
+    assert page(client, "/search").count('<li class="hit"') == 0  # the bare page is just the form
