@@ -51,6 +51,20 @@ def demo_store(demo_dir: Path, tmp_path: Path) -> Iterator[AgoraStore]:
     s.close()
 
 
+@pytest.fixture(scope="module")
+def demo_search(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[object]:
+    """A search service attached to a private copy of the demo store (one per test module)."""
+    from agora.kg.search.service import SearchService
+
+    target = tmp_path_factory.mktemp("search") / "data"
+    shutil.copytree(demo_dir, target)
+    store = AgoraStore(load_settings(target))
+    service = SearchService.attach(store)
+    yield service
+    service.detach()
+    store.close()
+
+
 def run_cli(*args: str, data_dir: Path, env: dict[str, str] | None = None,
             input: str | None = None, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     """Run the real `agora` command in a subprocess, as a user would."""

@@ -10,29 +10,19 @@ in the top 10 / 10 (so a query with three relevant datasets can reach at most 0.
 from __future__ import annotations
 
 import json
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from agora.kg.config import load_settings
 from agora.kg.search.results import SearchRequest
 from agora.kg.search.service import SearchService
-from agora.kg.store import AgoraStore
 
 QUERIES = Path(__file__).with_name("search_queries.json")
 
 
 @pytest.fixture(scope="module")
-def search(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    target = tmp_path_factory.mktemp("search-quality") / "data"
-    shutil.copytree(demo_dir, target)
-    store = AgoraStore(load_settings(target))
-    service = SearchService.attach(store)
-    yield service
-    service.detach()
-    store.close()
+def search(demo_search: SearchService) -> SearchService:
+    return demo_search
 
 
 def _evaluate(service: SearchService, queries: list[dict], *, expand: bool) -> tuple[float, float, list[str]]:

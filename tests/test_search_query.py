@@ -4,32 +4,21 @@ more-like-this and use cases."""
 
 from __future__ import annotations
 
-import shutil
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from pathlib import Path
 
 import pytest
 
-from agora.kg.config import load_settings
 from agora.kg.search.geo import parse_bbox
 from agora.kg.search.params import parse_filters, parse_period
 from agora.kg.search.results import SearchRequest, SearchResponse
 from agora.kg.search.service import NotIndexed, SearchService
-from agora.kg.store import AgoraStore
 
 ID = "https://agora.example.org/id/"
 
 
 @pytest.fixture(scope="module")
-def search(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[SearchService]:
-    target = tmp_path_factory.mktemp("search-query") / "data"
-    shutil.copytree(demo_dir, target)
-    store = AgoraStore(load_settings(target))
-    service = SearchService.attach(store)
-    yield service
-    service.detach()
-    store.close()
+def search(demo_search: SearchService) -> SearchService:
+    return demo_search
 
 
 def run(service: SearchService, q: str = "", **kw: object) -> SearchResponse:

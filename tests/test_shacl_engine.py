@@ -20,17 +20,7 @@ from agora.kg.shacl import Report, ShapesGraphError, ValidationResult, Validator
 from agora.kg.shacl import pushdown as pushdown_module
 from agora.kg.shacl.rdfinput import load
 
-try:
-    from .shacl_support import (
-        EX,
-        background_ntriples,
-        dcat_ap_examples,
-        dcat_ap_shape_files,
-        generate_catalog,
-        run_pyshacl,
-    )
-except ImportError:  # tests/ is not a package: pytest puts this directory on sys.path
-    from shacl_support import (  # type: ignore[no-redef]
+from .shacl_support import (
         EX,
         background_ntriples,
         dcat_ap_examples,

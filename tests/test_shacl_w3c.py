@@ -25,10 +25,7 @@ from rdflib.term import Node
 from agora.kg.shacl import Report, Validator, pushdown
 from agora.kg.shacl.terms import node_string, term_key
 
-try:
-    from .shacl_support import SHACL_TESTS_DIR
-except ImportError:  # tests/ is not a package: pytest puts this directory on sys.path
-    from shacl_support import SHACL_TESTS_DIR  # type: ignore[no-redef]
+from .shacl_support import SHACL_TESTS_DIR
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 SHT = Namespace("http://www.w3.org/ns/shacl-test#")

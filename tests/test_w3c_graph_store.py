@@ -37,26 +37,7 @@ from urllib.parse import quote, urljoin
 import pytest
 from rdflib import RDF, Graph, URIRef
 
-try:
-    from .w3c_sparql import (
-        MF,
-        RDFS,
-        SPARQL11,
-        TEST_BASE_URL,
-        AgoraEnv,
-        Entry,
-        ExpectedResponse,
-        HttpRequest,
-        charset,
-        graphs_isomorphic,
-        make_env,
-        manifest_entries,
-        media_type,
-        parse_rdf_response,
-        read_http_requests,
-    )
-except ImportError:  # tests/ is not a package: pytest puts this directory on sys.path
-    from w3c_sparql import (  # type: ignore[no-redef]
+from .w3c_sparql import (
         MF,
         RDFS,
         SPARQL11,

@@ -30,29 +30,7 @@ from urllib.parse import urlencode
 import pytest
 from rdflib import Graph, URIRef
 
-try:
-    from .w3c_sparql import (
-        MF,
-        RDFS,
-        SPARQL11,
-        UT,
-        XSD_STRING,
-        AgoraEnv,
-        Entry,
-        HttpRequest,
-        ResultFormatError,
-        local_path,
-        make_env,
-        manifest_entries,
-        media_type,
-        parse_rdf,
-        parse_rdf_response,
-        parse_results,
-        read_http_requests,
-        to_ntriples,
-    )
-except ImportError:  # tests/ is not a package: pytest puts this directory on sys.path
-    from w3c_sparql import (  # type: ignore[no-redef]
+from .w3c_sparql import (
         MF,
         RDFS,
         SPARQL11,

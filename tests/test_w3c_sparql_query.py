@@ -37,36 +37,7 @@ import pyoxigraph as ox
 import pytest
 from rdflib import URIRef
 
-try:
-    from .w3c_sparql import (
-        MF,
-        QT,
-        RDFS,
-        SPARQL11,
-        UT,
-        AgoraEnv,
-        Entry,
-        ResultFormatError,
-        Results,
-        compare_results,
-        equal_by_value,
-        graphs_isomorphic,
-        local_path,
-        make_env,
-        manifest_entries,
-        media_type,
-        parse_csv,
-        parse_rdf,
-        parse_rdf_response,
-        parse_results,
-        parse_srj,
-        parse_srx,
-        parse_tsv,
-        result_set_from_graph,
-        w3c_iri,
-    )
-except ImportError:  # tests/ is not a package: pytest puts this directory on sys.path
-    from w3c_sparql import (  # type: ignore[no-redef]
+from .w3c_sparql import (
         MF,
         QT,
         RDFS,
