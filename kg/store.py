@@ -65,7 +65,12 @@ class AgoraStore:
 
     # -- registry ---------------------------------------------------------------------------
     def reload_registry(self) -> None:
+        """Re-read the registry and derive, once per change, what every query needs from it."""
         self._sources = reg.read_registry(self.ox)
+        self._ordered = sorted(self._sources.values(), key=lambda s: (not s.system, s.name))
+        self._by_iri = {s.graph_iri: s for s in self._ordered}
+        self._mapping = {s.graph_iri: s.physical.value for s in self._ordered}
+        self._reverse = {phys: pub for pub, phys in self._mapping.items()}
         self._restorers.clear()
         self.generation += 1
 
@@ -75,17 +80,11 @@ class AgoraStore:
             fn(source)
 
     def sources(self, *, include_system: bool = True) -> list[SourceInfo]:
-        return sorted((s for s in self._sources.values() if include_system or not s.system),
-                      key=lambda s: (not s.system, s.name))
+        return list(self._ordered) if include_system else [s for s in self._ordered if not s.system]
 
     def get(self, name_or_iri: str) -> SourceInfo | None:
         """A source by its name or by its public graph IRI (HTTP and CLI accept either)."""
-        if name_or_iri in self._sources:
-            return self._sources[name_or_iri]
-        for s in self._sources.values():
-            if s.graph_iri == name_or_iri:
-                return s
-        return None
+        return self._sources.get(name_or_iri) or self._by_iri.get(name_or_iri)
 
     def require(self, name_or_iri: str) -> SourceInfo:
         info = self.get(name_or_iri)
@@ -102,14 +101,14 @@ class AgoraStore:
 
     # -- datasets for queries -----------------------------------------------------------------
     def public_physical_graphs(self) -> list[ox.NamedNode]:
-        return [s.physical for s in self.sources()]
+        return [s.physical for s in self._ordered]
 
     def graph_mapping(self) -> dict[str, str]:
-        """Public graph IRI -> physical graph IRI, for query rewriting."""
-        return {s.graph_iri: s.physical.value for s in self._sources.values()}
+        """Public graph IRI -> physical graph IRI, for query rewriting (callers must not modify it)."""
+        return self._mapping
 
     def reverse_mapping(self) -> dict[str, str]:
-        return {s.physical.value: s.graph_iri for s in self._sources.values()}
+        return self._reverse
 
     def restorer(self, sources: list[SourceInfo] | None = None) -> Restorer:
         chosen = self.sources() if sources is None else sources
