@@ -18,7 +18,7 @@ from agora.kg.loader import delete_source, load_documents
 from agora.kg.rdfio import RDFInput, parse_format, serialize_triples
 from agora.kg.service_description import service_description
 from agora.kg.sparql_text import has_service_clause
-from agora.kg.update import run_update, source_name_for
+from agora.kg.update import run_update, source_name_for, update_targets
 
 from .auth import check_owner, claim, require_scope
 from .negotiation import graph_format, select_format
@@ -92,18 +92,11 @@ async def _query(request: Request, text: str, default: list[str], named: list[st
 list_iterator = type(iter([]))
 
 
-def _update_token(request: Request) -> Any:
-    return require_scope(request, "write")
-
-
 async def _update(request: Request, text: str, using: list[str], using_named: list[str]) -> Response:
-    token = _update_token(request)
+    token = require_scope(request, "write")
     store = request.app.state.store
     settings = request.app.state.settings
-    names = _named_sources(store, text)
-    if re.search(r"(?i)\b(CLEAR|DROP)\s+(SILENT\s+)?(ALL|NAMED)\b", text):
-        names = [s.name for s in store.sources(include_system=False)]
-    for name in names:
+    for name in update_targets(store, text).values():
         check_owner(request, token, name)
     if (using or using_named) and re.search(r"(?i)\b(WITH|USING)\b", re.sub(r'"[^"\n]*"|<[^>]*>|#[^\n]*', " ", text)):
         raise BadInput("using-graph-uri/using-named-graph-uri cannot be combined with WITH or USING in the update")
@@ -117,17 +110,6 @@ async def _update(request: Request, text: str, using: list[str], using_named: li
                   triples=result.added.get(name, 0) + result.removed.get(name, 0),
                   detail={"added": result.added.get(name, 0), "removed": result.removed.get(name, 0)})
     return Response(status_code=204)
-
-
-def _named_sources(store: Any, text: str) -> list[str]:
-    from agora.kg.update import _iris
-
-    names = []
-    for iri, _ in _iris(text):
-        info = store.get(iri)
-        if info is not None:
-            names.append(info.name)
-    return names
 
 
 

@@ -40,9 +40,6 @@ class LoadResult:
     report: Any | None = None
     warnings: int = 0
     rewritten_literals: int = 0
-    added: int = 0
-    removed: int = 0
-    notes: list[str] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"source": self.source.to_dict(), "triples": self.triples,

@@ -33,7 +33,6 @@ class UpdateResult:
     added: dict[str, int] = field(default_factory=dict)
     removed: dict[str, int] = field(default_factory=dict)
     created: list[str] = field(default_factory=list)
-    deleted: list[str] = field(default_factory=list)
 
 
 def _iris(text: str) -> list[tuple[str, int]]:
@@ -58,30 +57,38 @@ def source_name_for(store: Any, iri: str) -> str:
     return "g-" + hashlib.sha1(iri.encode()).hexdigest()[:12]
 
 
-def run_update(store: Any, text: str, *, user: str, validate: bool = True,
-               using_graph_uris: list[str] | None = None, using_named_graph_uris: list[str] | None = None,
-               base_iri: str | None = None) -> UpdateResult:
-    """Run a SPARQL update; raises BadInput (400), ValidationFailed (422) and leaves the store unchanged then."""
-    if re.search(r"(?i)\bLOAD\b", re.sub(r'"[^"\n]*"|\'[^\'\n]*\'|#[^\n]*', " ", text)):
+_CLEAR_ALL = re.compile(r"(?i)\b(CLEAR|DROP)\s+(SILENT\s+)?(ALL|NAMED)\b")
+
+
+def _without_strings(text: str) -> str:
+    return re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*', " ", text)
+
+
+def update_targets(store: Any, text: str) -> dict[str, str]:
+    """The sources an update may write (public graph IRI -> source name), refusing what Agora never allows.
+
+    One place for both the HTTP layer (which checks ownership of these sources) and `run_update`.
+    """
+    cleaned = _without_strings(text)
+    if re.search(r"(?i)\bLOAD\b", cleaned):
         raise BadInput("LOAD is disabled: this server never fetches URLs; upload data with PUT /store or agora load")
-    cleaned = re.sub(r'"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>\s]*>|#[^\n]*', " ", text)
     if re.search(r"(?i)\b(CLEAR|DROP)\s+(SILENT\s+)?DEFAULT\b", cleaned):
         raise BadInput("CLEAR/DROP DEFAULT: the default graph is the read-only union of the sources; clear the "
                        "sources themselves (CLEAR GRAPH <iri>, or CLEAR ALL)")
-    clear_all = bool(re.search(r"(?i)\b(CLEAR|DROP)\s+(SILENT\s+)?(ALL|NAMED)\b", cleaned))
     if re.search(r"(?i)\b(ADD|MOVE|COPY)\s+(SILENT\s+)?(GRAPH\s+)?(DEFAULT\b|[^;]*\bTO\s+(GRAPH\s+)?DEFAULT\b)",
                  cleaned):
         raise BadInput("ADD/MOVE/COPY with DEFAULT: the default graph is the read-only union of the sources")
-    if _writes_default_graph(text) == "variable":
+    default_write = _writes_default_graph(text)
+    if default_write == "variable":
         raise BadInput("a graph variable in an INSERT/DELETE template (GRAPH ?g) could write to any source: name "
                        "the graph in the template (GRAPH <iri>)")
-    if _writes_default_graph(text):
+    if default_write:
         raise BadInput("this update writes to the default graph, which is the read-only union of all "
                        "sources: name a source graph with GRAPH <iri> or WITH <iri>")
     iris = _iris(text)
     if any(iri.startswith("urn:agora:") for iri, _ in iris):
         raise BadInput("urn:agora: IRIs are internal to Agora and cannot be written")
-    # Graphs the update may write: existing sources it names, and new graph IRIs after GRAPH/WITH/INTO/TO.
+    # Existing sources the update names, and new graph IRIs after GRAPH/WITH/INTO/TO.
     targets: dict[str, str] = {}
     for iri, pos in iris:
         info = store.get(iri)
@@ -89,9 +96,18 @@ def run_update(store: Any, text: str, *, user: str, validate: bool = True,
             targets[info.graph_iri] = info.name
         elif info is None and _GRAPH_TARGET.search(text[max(0, pos - 12):pos]):
             targets[iri] = source_name_for(store, iri)
-    if clear_all:  # every curator source is a target; the operation is spelled out graph by graph
+    if _CLEAR_ALL.search(cleaned):  # every curator source is a target; spelled out graph by graph below
         for info in store.sources(include_system=False):
             targets[info.graph_iri] = info.name
+    return targets
+
+
+def run_update(store: Any, text: str, *, user: str, validate: bool = True,
+               using_graph_uris: list[str] | None = None, using_named_graph_uris: list[str] | None = None,
+               base_iri: str | None = None) -> UpdateResult:
+    """Run a SPARQL update; raises BadInput (400), ValidationFailed (422) and leaves the store unchanged then."""
+    targets = update_targets(store, text)
+    clear_all = bool(_CLEAR_ALL.search(_without_strings(text)))
     with store.write_lock:
         drafts: dict[str, Draft] = {}
         try:
@@ -333,4 +349,4 @@ def _expand_clear_all(text: str, graphs: list[str]) -> str:
             return "INSERT DATA { }"
         return " ; ".join(f"{op} {silent}GRAPH <{g}>" for g in graphs)
 
-    return re.sub(r"(?i)\b(CLEAR|DROP)\s+(SILENT\s+)?(?:ALL|NAMED)\b", spell, text)
+    return _CLEAR_ALL.sub(spell, text)
