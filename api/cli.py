@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any, TypeVar
 
 import typer
 from rich.console import Console
@@ -35,6 +36,7 @@ app.command("quality")(quality_command)
 for _command in search_app.registered_commands:  # `agora search`, `agora reindex` at top level
     app.registered_commands.append(_command)
 
+T = TypeVar("T")
 out = Console()
 err = Console(stderr=True)
 
@@ -55,6 +57,24 @@ def _fail(exc: AgoraError) -> None:
         err.print(report_text(exc.report), markup=False, highlight=False, end="")
     err.print(f"[bold red]error:[/] {exc.message}", highlight=False)
     raise typer.Exit(exc.exit_code)
+
+
+def _on_backend(data_dir: Path | None, token: str | None, work: Callable[[Any], T]) -> T:
+    """Run `work` on the store or on the server holding it; closes the backend, maps errors to exit codes."""
+    from .backend import open_backend
+
+    try:
+        backend = open_backend(_settings(data_dir), token)
+    except AgoraError as exc:
+        _fail(exc)
+        raise  # unreachable: _fail exits
+    try:
+        return work(backend)
+    except AgoraError as exc:
+        _fail(exc)
+        raise
+    finally:
+        backend.close()
 
 
 def _progress() -> Progress:
@@ -124,10 +144,7 @@ def load(
 
     Example: `agora load data/copenhagen.ttl --graph copenhagen`
     """
-    from .backend import open_backend
-
-    try:
-        backend = open_backend(_settings(data_dir), token)
+    def work(backend: Any) -> dict[str, Any]:
         with _progress() as progress:
             task = progress.add_task(f"loading {files[0].name}", total=None)
 
@@ -136,12 +153,10 @@ def load(
                 if not err.is_terminal:  # logs and pipes get a line per batch instead of a bar
                     err.print(f"agora: loading {files[0].name}: {n:,} triples parsed", highlight=False)
 
-            result = backend.load(files, name=graph, replace=replace, fmt=format, shapes=shapes or [],
-                                  validate=not no_validate, progress=report)
-        backend.close()
-    except AgoraError as exc:
-        _fail(exc)
-        return
+            return backend.load(files, name=graph, replace=replace, fmt=format, shapes=shapes or [],
+                                validate=not no_validate, progress=report)
+
+    result = _on_backend(data_dir, token, work)
     src = result["source"]
     verb = "replaced" if result.get("replaced_version") else "loaded"
     out.print(f"{verb} source [bold]{src['name']}[/] <{src['graph']}>: {result['triples']:,} triples, "
@@ -159,15 +174,7 @@ def delete(
 
     Example: `agora delete --graph copenhagen`
     """
-    from .backend import open_backend
-
-    try:
-        backend = open_backend(_settings(data_dir), token)
-        result = backend.delete(graph)
-        backend.close()
-    except AgoraError as exc:
-        _fail(exc)
-        return
+    result = _on_backend(data_dir, token, lambda b: b.delete(graph))
     out.print(f"deleted source [bold]{result['deleted']}[/] <{result['graph']}>", highlight=False)
 
 
@@ -180,15 +187,7 @@ def sources(
 
     Example: `agora sources --json`
     """
-    from .backend import open_backend
-
-    try:
-        backend = open_backend(_settings(data_dir))
-        rows = backend.sources()
-        backend.close()
-    except AgoraError as exc:
-        _fail(exc)
-        return
+    rows = _on_backend(data_dir, None, lambda b: b.sources())
     if as_json:
         out.print_json(data=rows)
         return
@@ -210,8 +209,6 @@ def query(
 
     Example: `agora query 'SELECT ?d WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> } LIMIT 5' --format csv`
     """
-    from .backend import open_backend
-
     text = sparql
     if sparql.startswith("@"):
         path = Path(sparql[1:])
@@ -219,16 +216,14 @@ def query(
             err.print(f"[bold red]error:[/] {path}: no such file")
             raise typer.Exit(2)
         text = path.read_text()
-    try:
-        backend = open_backend(_settings(data_dir))
+    def work(backend: Any) -> None:
         _kind, chunks = backend.query(text, format)
         for chunk in chunks:
             sys.stdout.buffer.write(chunk)
         sys.stdout.buffer.write(b"\n")
         sys.stdout.flush()
-        backend.close()
-    except AgoraError as exc:
-        _fail(exc)
+
+    _on_backend(data_dir, None, work)
 
 
 @app.command()
@@ -243,16 +238,8 @@ def export(
 
     Example: `agora export --graph copenhagen --format turtle > copenhagen.ttl`
     """
-    from .backend import open_backend
-
     fmt = format or ("turtle" if graph else "trig")
-    try:
-        backend = open_backend(_settings(data_dir))
-        data = backend.export(graph, fmt)
-        backend.close()
-    except AgoraError as exc:
-        _fail(exc)
-        return
+    data = _on_backend(data_dir, None, lambda b: b.export(graph, fmt))
     sys.stdout.buffer.write(data)
     sys.stdout.flush()
 
@@ -316,15 +303,7 @@ def rollback(
 
     Example: `agora rollback amsterdam`
     """
-    from .backend import open_backend
-
-    try:
-        backend = open_backend(_settings(data_dir), token)
-        info = backend.rollback(name)  # type: ignore[attr-defined]
-        backend.close()
-    except AgoraError as exc:
-        _fail(exc)
-        return
+    info = _on_backend(data_dir, token, lambda b: b.rollback(name))
     out.print(f"source [bold]{info['name']}[/] is back at version {info['version']} ({info['triples']:,} triples)",
               highlight=False)
 
@@ -339,15 +318,7 @@ def backup(
 
     Example: `agora backup /backups/agora-2026-11-25`
     """
-    from .backend import open_backend
-
-    try:
-        backend = open_backend(_settings(data_dir), token)
-        manifest = backend.backup(target)  # type: ignore[attr-defined]
-        backend.close()
-    except AgoraError as exc:
-        _fail(exc)
-        return
+    manifest = _on_backend(data_dir, token, lambda b: b.backup(target))
     out.print(f"backup of {len(manifest['sources'])} sources written to {target}", highlight=False)
 
 
