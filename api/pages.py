@@ -27,7 +27,7 @@ from agora.kg.namespaces import PREFIXES
 from agora.kg.rdfio import FORMAT_NAMES, RDFInput, guess_format, parse_format, serialize_triples
 from agora.kg.report_formats import render_report, report_json
 from agora.kg.resources_view import LANGUAGES, Flow, build_view, curie, description_triples, is_known
-from agora.kg.validation import BUILTIN_PROFILES, DEFAULT_PROFILE, validate_documents
+from agora.kg.validation import DEFAULT_PROFILE, validate_documents
 
 from .negotiation import GRAPH_BY_MEDIA, _accepted, wants_html
 
@@ -355,10 +355,8 @@ def sniff_format(data: bytes) -> ox.RdfFormat:
 
 def profile_choices(data_dir: Path) -> list[tuple[str, str]]:
     """(name, description) of every profile a curator can pick: built-in, then registered ones."""
-    try:
-        from agora.kg.profiles import list_profiles
-    except ImportError:  # before named profiles existed: the built-in list from validation.py
-        return [(name, "") for name in BUILTIN_PROFILES]
+    from agora.kg.profiles import list_profiles
+
     return [(p.name, p.description) for p in list_profiles(data_dir)]
 
 

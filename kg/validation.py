@@ -13,42 +13,19 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
-import rdflib
-
 from .errors import BadInput
 from .registry import SourceInfo
-from .resources import shapes_dir
 
 DEFAULT_PROFILE = "agora"
-BUILTIN_PROFILES: dict[str, list[str]] = {
-    "agora": ["dcat-ap-3.ttl", "agora.ttl"],
-    "dcat-ap@3.0.1": ["dcat-ap-3.ttl"],
-}
-
-
-def builtin_shape_files(profile: str) -> list[Path]:
-    files = BUILTIN_PROFILES.get(profile)
-    if files is None:
-        raise BadInput(f"unknown profile {profile!r}; built-in profiles: {', '.join(BUILTIN_PROFILES)}")
-    return [shapes_dir() / f for f in files]
-
-
-@lru_cache(maxsize=16)
-def _shapes_graph(key: tuple[str, ...]) -> rdflib.Graph:
-    g = rdflib.Graph()
-    for path in key:
-        try:
-            g.parse(path, format="turtle" if not path.endswith((".nt", ".rdf", ".jsonld")) else None)
-        except Exception as exc:
-            raise BadInput(f"{path}: the shapes do not parse: {exc}") from exc
-    return g
 
 
 @lru_cache(maxsize=16)
 def _validator(key: tuple[str, ...]) -> Any:
+    """A validator for shapes files given directly (`--shapes`), not through a profile name."""
+    from .profiles import parse_shapes
     from .shacl import Validator
 
-    return Validator(_shapes_graph(key))
+    return Validator(parse_shapes([Path(p) for p in key]))
 
 
 def register_shapes(data_dir: Path, files: list[Path]) -> str:
@@ -61,25 +38,17 @@ def register_shapes(data_dir: Path, files: list[Path]) -> str:
     digest = h.hexdigest()[:16]
     target = data_dir / "profiles" / digest
     if not target.is_dir():
-        _shapes_graph(tuple(str(Path(f).resolve()) for f in files))  # parse before registering
+        from .profiles import parse_shapes
+
+        parse_shapes([Path(f) for f in files])  # refuse shapes that do not parse before registering them
         target.mkdir(parents=True, exist_ok=True)
         for i, f in enumerate(files):
             shutil.copyfile(f, target / f"{i:02d}-{Path(f).name}")
     return f"shapes:{digest}"
 
 
-def shape_files(profile: str, data_dir: Path) -> list[Path]:
-    if profile.startswith("shapes:"):
-        d = data_dir / "profiles" / profile.removeprefix("shapes:")
-        if not d.is_dir():
-            raise BadInput(f"registered shapes {profile} are missing from {d.parent}")
-        return sorted(d.iterdir())
-    return builtin_shape_files(profile)
-
-
 def validator_for(profile: str, data_dir: Path) -> Any:
-    if profile.startswith("shapes:"):
-        return _validator(tuple(str(p) for p in shape_files(profile, data_dir)))
+    """The validator of a profile: built-in, registered by name, or `shapes:<digest>` (see profiles.py)."""
     from .profiles import validator
 
     return validator(profile, data_dir)
