@@ -25,7 +25,8 @@ import shutil
 import threading
 import time
 from collections import deque
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -243,9 +244,7 @@ class SearchIndex:
         extractor = Extractor(store)
         triples = sum(info.current.triples for name in names if (info := store.get(name)) is not None)
         big = triples > 500_000  # a large source: index with the memory and threads of a rebuild
-        writer = self.index.writer(heap_size=512_000_000 if big else 64_000_000,
-                                   num_threads=min(4, os.cpu_count() or 1) if big else 1)
-        try:
+        with self._commit(big) as writer:
             work = deque(sorted(names))
             done: set[str] = set()
             while work:
@@ -261,8 +260,18 @@ class SearchIndex:
                 for dependant in sorted(self.sources_referencing(changed_facts) - done):
                     work.append(dependant)
             writer.delete_documents_by_term(S.IRI, FACTS_IRI)
-            writer.add_json(json.dumps({S.IRI: FACTS_IRI, S.TYPE: S.FACTS, S.SOURCE: S.FACTS,
-                                        S.DISPLAY: _b64({"fp": recorded})}))
+            self._record_facts(writer, recorded)
+        stats.sources = sorted(done)
+        stats.seconds = time.perf_counter() - started
+        return stats
+
+    @contextmanager
+    def _commit(self, big: bool) -> Iterator[tantivy.IndexWriter]:
+        """One tantivy commit: everything written inside becomes visible together, or nothing does."""
+        writer = self.index.writer(heap_size=512_000_000 if big else 64_000_000,
+                                   num_threads=min(4, os.cpu_count() or 1) if big else 1)
+        try:
+            yield writer
             writer.commit()
         except BaseException:
             writer.rollback()
@@ -271,9 +280,11 @@ class SearchIndex:
             writer.wait_merging_threads()
         self.index.reload()
         self.generation += 1
-        stats.sources = sorted(done)
-        stats.seconds = time.perf_counter() - started
-        return stats
+
+    @staticmethod
+    def _record_facts(writer: tantivy.IndexWriter, recorded: dict[str, str]) -> None:
+        writer.add_json(json.dumps({S.IRI: FACTS_IRI, S.TYPE: S.FACTS, S.SOURCE: S.FACTS,
+                                    S.DISPLAY: _b64({"fp": recorded})}))
 
     def _index_source(self, store: Any, extractor: Extractor, writer: tantivy.IndexWriter, name: str,
                       old_described: list[str], recorded: dict[str, str]) -> tuple[set[str], int]:
@@ -314,23 +325,13 @@ class SearchIndex:
             stats = IndexStats()
             extractor = Extractor(store)
             recorded: dict[str, str] = {}
-            writer = self.index.writer(heap_size=512_000_000, num_threads=min(4, os.cpu_count() or 1))
-            try:
+            with self._commit(big=True) as writer:
                 writer.delete_all_documents()
                 for info in store.sources():
                     _changed, n = self._index_source(store, extractor, writer, info.name, [], recorded)
                     stats.documents += n
                     stats.sources.append(info.name)
-                writer.add_json(json.dumps({S.IRI: FACTS_IRI, S.TYPE: S.FACTS, S.SOURCE: S.FACTS,
-                                            S.DISPLAY: _b64({"fp": recorded})}))
-                writer.commit()
-            except BaseException:
-                writer.rollback()
-                raise
-            finally:
-                writer.wait_merging_threads()
-            self.index.reload()
-            self.generation += 1
+                self._record_facts(writer, recorded)
             self.dirty.clear()
             stats.seconds = time.perf_counter() - started
             return stats
