@@ -590,8 +590,7 @@ async def _run_ui_query(request: Request, query: str) -> dict[str, Any]:
     _check_service(request, query)
     job = QueryJob(query=query, select_format="json", graph_format="text/turtle", max_rows=UI_ROWS + 1)
     head, body = await run_in_threadpool(executor(request).run, job)
-    chunks = [c async for c in iterate_in_threadpool(body)]
-    raw = b"".join(chunks)
+    raw = body if isinstance(body, bytes) else b"".join([c async for c in iterate_in_threadpool(body)])
     if not head["media_type"].startswith("application/sparql-results+json"):
         return {"graph": raw.decode("utf-8", "replace")}
     data = json.loads(raw)

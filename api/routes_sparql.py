@@ -83,13 +83,11 @@ async def _query(request: Request, text: str, default: list[str], named: list[st
                                              ).media_type,
                    max_rows=settings.max_result_rows, base_iri=_base(request))
     head, body = await run_in_threadpool(executor(request).run, job)
-    if isinstance(body, list_iterator):  # the whole answer is here already
-        return Response(b"".join(body), media_type=head["media_type"], headers={"Vary": "Accept"})
+    if isinstance(body, bytes):  # the whole answer is here already
+        return Response(body, media_type=head["media_type"], headers={"Vary": "Accept"})
     return StreamingResponse(iterate_in_threadpool(body), media_type=head["media_type"],
                              headers={"Vary": "Accept"})
 
-
-list_iterator = type(iter([]))
 
 
 async def _update(request: Request, text: str, using: list[str], using_named: list[str]) -> Response:

@@ -129,8 +129,9 @@ class QueryExecutor:
         if not self._closed:
             self._spawn()
 
-    def run(self, job: QueryJob) -> tuple[dict[str, Any], Iterator[bytes]]:
-        """Start a query; returns its head (kind, media type) and an iterator over the body.
+    def run(self, job: QueryJob) -> tuple[dict[str, Any], bytes | Iterator[bytes]]:
+        """Start a query; returns its head (kind, media type) and the body: bytes when the whole answer
+        came in one message, else an iterator that streams it.
 
         Raises QueryTimeout (HTTP 503 + Retry-After) when the limit passes before the answer
         starts, or when no worker frees up within the limit (overload). Errors the query itself
@@ -156,7 +157,7 @@ class QueryExecutor:
         if head[0] == "whole":  # a small answer in one message: no streaming needed
             self._release(snapshot)
             self._idle.put(worker)
-            return head[1], iter([head[2]])
+            return head[1], head[2]
         return head[1], self._body(worker, snapshot, deadline)
 
     def _receive(self, worker: _Worker, deadline: float) -> tuple[Any, ...]:

@@ -16,7 +16,6 @@ import pyoxigraph as ox
 
 from .errors import BadInput
 from .fidelity import VALUE_TYPES, Original
-from .namespaces import PREFIXES
 from .sparql_text import HIDDEN_VAR_PREFIX, rewrite_iris
 
 
@@ -151,6 +150,3 @@ def run_query(store: Any, text: str, *, default_graph_uris: list[str] | None = N
 
     return QueryOutcome("graph", triples=triples())
 
-
-def explain_prefixes() -> str:
-    return "".join(f"PREFIX {k}: <{v}>\n" for k, v in PREFIXES.items())

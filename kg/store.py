@@ -194,9 +194,3 @@ class AgoraStore:
                 self.ox.flush()
         del self.ox
 
-
-def file_checksum(paths: list[Path]) -> str:
-    h = hashlib.sha256()
-    for p in paths:
-        h.update(p.read_bytes())
-    return "sha256:" + h.hexdigest()
