@@ -134,3 +134,25 @@ def test_commands_go_through_a_running_server(data, ttl_file):
     finally:
         server.terminate()
         server.wait(timeout=30)
+
+
+def test_policy_search_and_quality_commands_as_users_run_them(demo_dir, tmp_path):
+    """The commands other modules add are wired into `agora` itself (real subprocesses, demo data)."""
+    import shutil
+
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    trips = "https://agora.example.org/id/antwerp/dataset/deelsteps-ritten"
+    r = run_cli("policy", "check", "--party", "https://agora.example.org/id/org/stad-antwerpen", "--action",
+                "odrl:use", "--target", trips, "--purpose", "purpose:urban-planning", "--format", "json",
+                data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["decision"] == "Permit"
+    r = run_cli("policy", "check", "--party", "https://agora.example.org/id/org/adpulse-media", "--target", trips,
+                "--purpose", "purpose:marketing", "--format", "json", data_dir=data)
+    assert json.loads(r.stdout)["decision"] == "Deny"
+    r = run_cli("search", "flussi di traffico", "--json", data_dir=data)
+    assert r.returncode == 0, r.stderr
+    assert any("/florence/" in hit["iri"] for hit in json.loads(r.stdout)["results"])
+    r = run_cli("quality", "--source", "amsterdam", "--format", "json", data_dir=data)
+    assert r.returncode == 0, r.stderr
