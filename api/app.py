@@ -12,17 +12,14 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.responses import HTMLResponse, JSONResponse
 from fastapi.staticfiles import StaticFiles
-from fastapi.templating import Jinja2Templates
 
 from agora.kg.config import Settings
 from agora.kg.errors import AgoraError, ValidationFailed
 from agora.kg.opsdb import OpsDB
-from agora.kg.stats import catalog_counts
 from agora.kg.store import AgoraStore
 
 log = logging.getLogger("agora")
 HERE = Path(__file__).parent
-templates = Jinja2Templates(directory=str(HERE / "templates"))
 
 
 def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo: bool | None = None) -> FastAPI:
@@ -46,6 +43,9 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
         search = getattr(app.state, "search", None)
         if search is not None and hasattr(search, "detach"):
             search.detach()
+        harvesting = getattr(app.state, "harvest", None)
+        if harvesting is not None:
+            harvesting.stop()
         if owned:
             store.close()
 
@@ -82,6 +82,16 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
             headers["WWW-Authenticate"] = 'Bearer realm="agora"'
         return JSONResponse(body, status_code=exc.http_status, headers=headers)
 
+    @app.exception_handler(OSError)
+    async def io_error(request: Request, exc: OSError) -> JSONResponse:
+        # The data directory failed under a request (disk full, made read-only): the server is
+        # unavailable for it, not broken; the write was not committed (loads are all or nothing).
+        from agora.kg.errors import io_failure
+
+        log.error("%s %s: %s", request.method, request.url.path, exc)
+        failure = io_failure(exc, "the request")
+        return JSONResponse(failure.to_dict(), status_code=503, headers={"Retry-After": "30"})
+
     @app.get("/healthz", tags=["service"], summary="The process is alive")
     def healthz() -> dict[str, str]:
         return {"status": "ok"}
@@ -96,18 +106,25 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
         return JSONResponse({"status": "ready", "sources": n, "pid": os.getpid()})
 
     @app.get("/", response_class=HTMLResponse, include_in_schema=False)
-    def landing(request: Request) -> Any:
-        counts = catalog_counts(store)
-        sources = store.sources(include_system=False)
-        return templates.TemplateResponse(request, "landing.html", {"counts": counts, "sources": sources})
+    async def landing(request: Request) -> Any:
+        from .pages_home import home
 
+        return await home(request)
+
+    from agora.kg.harvest.service import HarvestService
     from agora.kg.search.service import SearchService
 
-    from . import routes_policy, routes_quality, routes_search, routes_sources, routes_sparql
+    from . import routes_harvest, routes_policy, routes_quality, routes_search, routes_sources, routes_sparql
 
     # The index follows every committed write from now on; opening it repairs any disagreement.
     app.state.search = SearchService.attach(store, settings)
     app.include_router(routes_search.router)
+    # Scheduled harvests run here; the change feed catches up after every committed write.
+    app.state.harvest = HarvestService(store, app.state.ops)
+    if not store.read_only:
+        app.state.harvest.start(scheduler_interval=settings.harvest_check_interval)
+    app.include_router(routes_harvest.router)
+    app.include_router(routes_harvest.harvest_api)
 
     app.include_router(routes_policy.router)
     app.include_router(routes_quality.router)

@@ -28,15 +28,29 @@ class Backend(Protocol):
     def export(self, name: str | None, fmt: str) -> bytes: ...
     def rollback(self, name: str) -> dict[str, Any]: ...
     def backup(self, target: Path) -> dict[str, Any]: ...
+    def harvest_sources(self) -> list[dict[str, Any]]: ...
+    def add_harvest_source(self, spec: dict[str, Any]) -> dict[str, Any]: ...
+    def remove_harvest_source(self, name: str) -> dict[str, Any]: ...
+    def harvest_source(self, name: str) -> dict[str, Any]: ...
+    def harvest(self, name: str, progress: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]: ...
+    def quarantine(self, name: str) -> list[dict[str, Any]]: ...
+    def changes(self, since: str | None, limit: int, source: str | None) -> dict[str, Any]: ...
     def close(self) -> None: ...
 
 
 class LocalBackend:
     def __init__(self, settings: Settings) -> None:
-        from agora.kg.store import AgoraStore
-
         self.settings = settings
-        self.store = AgoraStore(settings)
+        self._store: Any = None
+
+    @property
+    def store(self) -> Any:
+        """Opened on first use: registering a harvest source or listing runs needs only the ops database."""
+        if self._store is None:
+            from agora.kg.store import AgoraStore
+
+            self._store = AgoraStore(self.settings)
+        return self._store
 
     def load(self, paths: list[Path], *, name: str | None, replace: bool, fmt: str | None,
              shapes: list[Path], validate: bool, progress: Callable[[int], None] | None) -> dict[str, Any]:
@@ -62,7 +76,8 @@ class LocalBackend:
         return {"deleted": info.name, "graph": info.graph_iri}
 
     def sources(self) -> list[dict[str, Any]]:
-        return [s.to_dict() for s in self.store.sources()]
+        registry = self._registry()
+        return [{**s.to_dict(), "harvest": registry.summary(s.name)} for s in self.store.sources()]
 
     def query(self, text: str, fmt: str) -> tuple[str, Iterator[bytes]]:
         from agora.kg.query import run_query
@@ -96,8 +111,62 @@ class LocalBackend:
 
         return backup(self.store, target)
 
+    # -- harvesting (the CLI on the data directory acts with admin rights, like the server's owner)
+    def _harvesting(self) -> Any:
+        from agora.kg.harvest.service import HarvestService
+        from agora.kg.opsdb import OpsDB
+
+        if getattr(self, "_harvest", None) is None:
+            self._harvest = HarvestService(self.store, OpsDB(self.settings.ops_db_path))
+            self._harvest.registry.abandon_running()
+        return self._harvest
+
+    def _registry(self) -> Any:
+        from agora.kg.harvest.sources import HarvestRegistry
+        from agora.kg.opsdb import OpsDB
+
+        return HarvestRegistry(OpsDB(self.settings.ops_db_path))
+
+    def harvest_sources(self) -> list[dict[str, Any]]:
+        reg = self._registry()
+        return [_harvest_view(reg, hs) for hs in reg.all()]
+
+    def add_harvest_source(self, spec: dict[str, Any]) -> dict[str, Any]:
+        reg = self._registry()
+        spec = dict(spec)
+        hs = reg.add(spec.pop("name"), spec.pop("url"), spec.pop("kind"), **spec)
+        return _harvest_view(reg, hs)
+
+    def remove_harvest_source(self, name: str) -> dict[str, Any]:
+        return {"removed": self._registry().remove(name).name}
+
+    def harvest_source(self, name: str) -> dict[str, Any]:
+        reg = self._registry()
+        return {**_harvest_view(reg, reg.require(name)), "runs": [r.to_dict() for r in reg.runs(name)]}
+
+    def harvest(self, name: str, progress: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
+        from agora.kg.harvest.run import harvest
+
+        svc = self._harvesting()
+        run = harvest(self.store, svc.registry, svc.feed, name, user=os.environ.get("USER", "cli"),
+                      progress=(lambda r: progress(r.to_dict())) if progress else None)
+        return run.to_dict()
+
+    def quarantine(self, name: str) -> list[dict[str, Any]]:
+        return self._harvesting().quarantine(name)  # type: ignore[no-any-return]
+
+    def changes(self, since: str | None, limit: int, source: str | None) -> dict[str, Any]:
+        items, cursor = self._harvesting().changes(since, limit=limit, source=source)
+        return {"changes": [c.to_dict() for c in items], "next": cursor, "more": len(items) == limit}
+
     def close(self) -> None:
-        self.store.close()
+        if self._store is not None:
+            self._store.close()
+
+
+def _harvest_view(reg: Any, hs: Any) -> dict[str, Any]:
+    last = reg.last_run(hs.name)
+    return {**hs.to_dict(), "next_run": reg.next_run(hs.name), "last_run": last.to_dict() if last else None}
 
 
 _SELECT_ACCEPT = {"json": "application/sparql-results+json", "xml": "application/sparql-results+xml",
@@ -164,6 +233,42 @@ class RemoteBackend:
 
     def backup(self, target: Path) -> dict[str, Any]:
         return self._check(self.client.post("/api/admin/backup", params={"dir": str(Path(target).resolve())})).json()
+
+    def harvest_sources(self) -> list[dict[str, Any]]:
+        return self._check(self.client.get("/api/harvest/sources")).json()
+
+    def add_harvest_source(self, spec: dict[str, Any]) -> dict[str, Any]:
+        return self._check(self.client.post("/api/harvest/sources", json=spec)).json()
+
+    def remove_harvest_source(self, name: str) -> dict[str, Any]:
+        return self._check(self.client.delete(f"/api/harvest/sources/{name}")).json()
+
+    def harvest_source(self, name: str) -> dict[str, Any]:
+        return self._check(self.client.get(f"/api/harvest/sources/{name}")).json()
+
+    def harvest(self, name: str, progress: Callable[[dict[str, Any]], None] | None) -> dict[str, Any]:
+        import time
+
+        run = self._check(self.client.post(f"/api/harvest/sources/{name}/run")).json()
+        while run["status"] == "running":
+            if progress is not None:
+                progress(run)
+            time.sleep(0.5)
+            run = self._check(self.client.get(f"/api/harvest/runs/{run['id']}")).json()
+        if progress is not None:
+            progress(run)
+        return run  # type: ignore[no-any-return]
+
+    def quarantine(self, name: str) -> list[dict[str, Any]]:
+        return self._check(self.client.get(f"/api/harvest/sources/{name}/quarantine")).json()
+
+    def changes(self, since: str | None, limit: int, source: str | None) -> dict[str, Any]:
+        params: dict[str, Any] = {"limit": limit}
+        if since:
+            params["since"] = since
+        if source:
+            params["source"] = source
+        return self._check(self.client.get("/changes", params=params)).json()
 
     def close(self) -> None:
         self.client.close()

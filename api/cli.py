@@ -27,13 +27,15 @@ app = typer.Typer(
 token_app = typer.Typer(help="Create, list, rotate and revoke API tokens (stored hashed).", no_args_is_help=True)
 app.add_typer(token_app, name="token")
 
+from .cli_harvest import harvest_app, source_app  # noqa: E402
 from .cli_policy import policy_app  # noqa: E402
 from .cli_quality import quality_command  # noqa: E402
 from .cli_search import search_app  # noqa: E402
 
 app.add_typer(policy_app, name="policy")
+app.add_typer(source_app, name="source")
 app.command("quality")(quality_command)
-for _command in search_app.registered_commands:  # `agora search`, `agora reindex` at top level
+for _command in [*search_app.registered_commands, *harvest_app.registered_commands]:  # top-level commands
     app.registered_commands.append(_command)
 
 T = TypeVar("T")
@@ -191,10 +193,13 @@ def sources(
     if as_json:
         out.print_json(data=rows)
         return
-    table = Table("name", "graph", "triples", "loaded", "by", "validation", "version")
+    table = Table("name", "graph", "triples", "loaded", "by", "validation", "version", "last harvest")
     for r in rows:
+        run = (r.get("harvest") or {}).get("last_run") or {}
+        harvest = (f"{run['started_at']} {run['status']}, {run['records']:,} records, {run['rejected']} rejected"
+                   if run else "")
         table.add_row(r["name"] + (" (system)" if r["system"] else ""), r["graph"], f"{r['triples']:,}",
-                      r["loaded_at"], r["loaded_by"], r["validation"], str(r["version"]))
+                      r["loaded_at"], r["loaded_by"], r["validation"], str(r["version"]), harvest)
     out.print(table)
 
 
@@ -266,7 +271,6 @@ def validate(
     if graph is not None or all_sources:
         _validate_stored(graph, all_sources, profile, focus, format, data_dir)
         return
-    import pyoxigraph as ox
 
     from agora.kg.errors import BadInput
     from agora.kg.rdfio import RDFInput
@@ -281,7 +285,7 @@ def validate(
         docs = [RDFInput.from_path(f, input_format) for f in files]
         settings = _settings(data_dir)
         report = validate_documents(docs, profile=profile, shapes=shapes, background=background,
-                                    focus_nodes=[ox.NamedNode(f) for f in focus] if focus else None,
+                                    focus_nodes=_focus_nodes(focus),
                                     data_dir=settings.data_dir)
     except AgoraError as exc:
         _fail(exc)
@@ -349,10 +353,22 @@ def restore(
               f"{manifest['replaced_kept_in']}", highlight=False)
 
 
+def _focus_nodes(focus: list[str] | None) -> list[Any] | None:
+    """--focus values as IRIs, or a usage error naming the one that is not an IRI."""
+    import pyoxigraph as ox
+
+    if not focus:
+        return None
+    try:
+        return [ox.NamedNode(f) for f in focus]
+    except ValueError as exc:
+        err.print(f"[bold red]error:[/] --focus needs IRIs: {exc}", highlight=False)
+        raise typer.Exit(2) from None
+
+
 def _validate_stored(graph: str | None, all_sources: bool, profile: str | None, focus: list[str] | None,
                      fmt: str, data_dir: Path | None) -> None:
     import httpx
-    import pyoxigraph as ox
 
     from agora.kg.report_formats import render_report, report_json
     from agora.kg.validation import validate_stored
@@ -374,7 +390,7 @@ def _validate_stored(graph: str | None, all_sources: bool, profile: str | None, 
         else:
             backend = LocalBackend(settings)
             report = validate_stored(backend.store, None if all_sources else graph, profile=profile,
-                                     focus_nodes=[ox.NamedNode(f) for f in focus] if focus else None)
+                                     focus_nodes=_focus_nodes(focus))
             rendered = render_report(report, fmt)
             body = rendered.encode() if isinstance(rendered, str) else rendered
             violations = report_json(report)["counts"]["violations"]
@@ -478,6 +494,12 @@ def main() -> None:
     except AgoraError as exc:  # raised outside a command's own handling
         err.print(f"[bold red]error:[/] {exc.message}")
         sys.exit(exc.exit_code)
+    except OSError as exc:  # the data directory failed under the command: disk full, not writable
+        from agora.kg.errors import io_failure
+
+        failure = io_failure(exc, "the command")
+        err.print(f"[bold red]error:[/] {failure.message}", highlight=False)
+        sys.exit(failure.exit_code)
 
 
 if __name__ == "__main__":

@@ -28,6 +28,10 @@ DataDir = Annotated[Path | None, typer.Option("--data-dir", "-d", envvar="AGORA_
 
 
 def quality_command(
+    action: Annotated[str | None, typer.Argument(
+        metavar="[linkcheck]", help="`linkcheck`: check the stored access/download URLs now (an explicit job, "
+                                    "allowlisted and rate-limited; its results feed the reachability scores). "
+                                    "Without it: show the scores.")] = None,
     source: Annotated[str | None, typer.Option("--source", "-s", help="Source name: averages, rating bands and "
                                                                       "the weakest datasets.")] = None,
     dataset: Annotated[str | None, typer.Option("--dataset", help="Dataset IRI: its score and what to fix.")] = None,
@@ -37,18 +41,40 @@ def quality_command(
     lowest: Annotated[int, typer.Option("--lowest", help="With --source: how many weakest datasets to list.")] = 10,
     compliance: Annotated[bool, typer.Option("--compliance/--no-compliance", help="Check DCAT-AP compliance "
                                                                                   "(off: faster).")] = True,
+    limit: Annotated[int | None, typer.Option("--limit", help="linkcheck: at most this many URLs, the least "
+                                                              "recently checked first.")] = None,
+    concurrency: Annotated[int, typer.Option("--concurrency", help="linkcheck: requests in flight at once.")] = 8,
+    per_host_interval: Annotated[float, typer.Option("--per-host-interval", help="linkcheck: seconds between two "
+                                                                                 "requests to one host.")] = 1.0,
+    timeout: Annotated[float, typer.Option("--timeout", help="linkcheck: seconds to wait for an answer.")] = 10.0,
+    token: Annotated[str | None, typer.Option("--token", envvar="AGORA_TOKEN",
+                                              help="linkcheck through a running server: an admin token.")] = None,
     data_dir: DataDir = None,
 ) -> None:
     """Score metadata quality the way data.europa.eu's MQA does (405 points, 5 dimensions).
 
     Without options: one line per source and the overall average. URL reachability is scored
-    only from a link-check run; without one it is 0 and marked "not checked".
+    only from a link-check run (`agora quality linkcheck`); without one it is 0 and marked
+    "not checked". The link check sends HEAD requests (or a ranged GET) to the distributions'
+    URLs; private addresses only for hosts in allow_hosts (AGORA_ALLOW_HOSTS).
 
-    Example: `agora quality --source copenhagen` or `agora quality --dataset https://... --format json`
+    Example: `agora quality --source copenhagen`, `agora quality --dataset https://... --format json`,
+    `agora quality linkcheck --source copenhagen --limit 500`
     """
     try:
         if format not in ("text", "json"):
             raise BadInput(f"unknown format {format!r}; use text or json")
+        if action not in (None, "linkcheck"):
+            raise BadInput(f"unknown action {action!r}: `agora quality linkcheck`, or no action for the scores")
+        if action == "linkcheck":
+            params = {"source": source, "limit": limit, "concurrency": concurrency,
+                      "per_host_interval": per_host_interval, "timeout": timeout}
+            summary = _linkcheck(load_settings(data_dir), params, token)
+            if format == "json":
+                sys.stdout.write(json.dumps(summary, indent=2, ensure_ascii=False) + "\n")
+            else:
+                _print_linkcheck(summary)
+            return
         params: dict[str, Any] = {"compliance": compliance}
         if dataset:
             params["dataset"] = dataset
@@ -96,6 +122,46 @@ def _run(settings: Any, params: dict[str, Any]) -> dict[str, Any]:
         return quality.catalog_quality(store, compliance=params["compliance"])
     finally:
         store.close()
+
+
+def _linkcheck(settings: Any, params: dict[str, Any], token: str | None) -> dict[str, Any]:
+    """Through the running server if there is one (admin token), else on the store and ops database."""
+    from .backend import RemoteBackend, running_server
+
+    query = {k: v for k, v in params.items() if v is not None}
+    url = running_server(settings)
+    if url is not None:
+        remote = RemoteBackend(url, token)
+        try:
+            return remote._check(remote.client.post("/api/quality/linkcheck", params=query)).json()
+        finally:
+            remote.close()
+    from agora.kg.linkcheck import LinkCheckOptions, run_linkcheck
+    from agora.kg.opsdb import OpsDB
+    from agora.kg.store import AgoraStore
+
+    options = LinkCheckOptions(concurrency=params["concurrency"], per_host_interval=params["per_host_interval"],
+                               connect_timeout=min(5.0, params["timeout"]), read_timeout=params["timeout"])
+    store = AgoraStore(settings)
+    try:
+        ops = OpsDB(settings.ops_db_path)
+        summary = run_linkcheck(store, ops, source=params["source"], limit=params["limit"], options=options)
+        ops.audit("cli", "linkcheck", source=params["source"],
+                  detail={k: summary[k] for k in ("checked", "reachable", "refused")})
+        return summary
+    finally:
+        store.close()
+
+
+def _print_linkcheck(r: dict[str, Any]) -> None:
+    out.print(f"checked {r['checked']} of {r['urls']} URLs in {r['seconds']:g} s: [bold]{r['reachable']}[/] "
+              f"reachable, {r['unreachable']} not ({r['refused']} refused by the address guard); "
+              f"{r['remaining']} left for a later run", highlight=False)
+    if r["failures"]:
+        table = Table("status", "URL", "why", title="Not reachable (first 50)")
+        for f in r["failures"]:
+            table.add_row(str(f["status"] or "-"), escape(f["url"]), escape(f["error"] or ""))
+        out.print(table)
 
 
 def _link_note(result: dict[str, Any]) -> None:

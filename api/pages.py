@@ -17,7 +17,6 @@ from urllib.parse import quote, urlsplit
 import pyoxigraph as ox
 from fastapi import APIRouter, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse
-from fastapi.templating import Jinja2Templates
 from markupsafe import Markup, escape
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
@@ -26,53 +25,13 @@ from agora.kg.executor import QueryJob
 from agora.kg.namespaces import PREFIXES
 from agora.kg.rdfio import FORMAT_NAMES, RDFInput, guess_format, parse_format, serialize_triples
 from agora.kg.report_formats import render_report, report_json
-from agora.kg.resources_view import LANGUAGES, Flow, build_view, curie, description_triples, is_known
+from agora.kg.resources_view import LANGUAGES, Flow, build_view, description_triples, is_known
 from agora.kg.validation import DEFAULT_PROFILE, validate_documents
 
 from .negotiation import GRAPH_BY_MEDIA, _accepted, wants_html
+from .page_base import LANG_COOKIE, chosen_lang, render, resource_href, templates  # noqa: F401 (re-exported)
 
 router = APIRouter(tags=["pages"])
-templates = Jinja2Templates(directory=str(Path(__file__).parent / "templates"))
-LANG_COOKIE = "agora_lang"
-
-
-def resource_href(iri: str) -> str:
-    """The page of any IRI on this server (IRIs elsewhere are still described here)."""
-    return "/resource?iri=" + quote(iri, safe="")
-
-
-templates.env.globals.update(resource_href=resource_href, curie=curie)
-templates.env.filters["curie"] = curie
-
-
-# -- language -----------------------------------------------------------------------------------------
-def chosen_lang(request: Request) -> str:
-    """`?lang=` beats the cookie, which beats the browser's Accept-Language; English last."""
-    asked = request.query_params.get("lang", "").lower()
-    if asked in LANGUAGES:
-        return asked
-    cookie = request.cookies.get(LANG_COOKIE, "")
-    if cookie in LANGUAGES:
-        return cookie
-    for media in _accepted(request.headers.get("accept-language", "")):
-        code = media.split("-")[0]
-        if code in LANGUAGES:
-            return code
-    return "en"
-
-
-def _remember(request: Request, response: Response, lang: str) -> None:
-    if request.query_params.get("lang", "").lower() == lang and request.cookies.get(LANG_COOKIE) != lang:
-        response.set_cookie(LANG_COOKIE, lang, max_age=365 * 24 * 3600, samesite="lax")
-
-
-def render(request: Request, name: str, context: dict[str, Any], status: int = 200,
-           headers: dict[str, str] | None = None) -> Response:
-    lang = chosen_lang(request)
-    response = templates.TemplateResponse(request, name, {"lang": lang, **context}, status_code=status,
-                                          headers=headers)
-    _remember(request, response, lang)
-    return response
 
 
 def _local_next(target: str) -> str:
@@ -265,8 +224,9 @@ def flow_svg(flows: list[Flow], width: int = 760) -> Markup:
                 for i, (iri, t) in enumerate(items.items())}
 
     lpos, rpos = column(left, 115), column(right, width - 115)
-    out = [f'<svg class="flows" viewBox="0 0 {width} {height}" role="img" aria-labelledby="flows-t flows-d" '
-           'xmlns="http://www.w3.org/2000/svg">',
+    # role=group, not img: the participants and datasets in it are links (an img's content is not reachable)
+    out = [f'<svg class="flows" viewBox="0 0 {width} {height}" role="group" aria-labelledby="flows-t" '
+           'aria-describedby="flows-d" xmlns="http://www.w3.org/2000/svg">',
            '<title id="flows-t">Data flows between the participants</title>',
            f'<desc id="flows-d">{len(edges)} data flow(s): providers on the left, recipients on the right. The '
            'table above lists them with their policies and purposes.</desc>',
@@ -504,9 +464,12 @@ async def _validate_stored(request: Request) -> Response:
     from agora.kg.validation import validate_stored
 
     params = request.query_params
-    focus = [ox.NamedNode(f) for f in params.getlist("focus")] or None
     fmt = report_format(request, params.get("format"))
     try:
+        try:
+            focus = [ox.NamedNode(f) for f in params.getlist("focus")] or None
+        except ValueError as exc:  # not an IRI: the caller's mistake, not a server error
+            raise BadInput(f"focus: not an absolute IRI ({exc})") from None
         report = await run_in_threadpool(validate_stored, request.app.state.store,
                                          None if "all" in params else params["graph"],
                                          profile=params.get("profile"), focus_nodes=focus)
@@ -619,5 +582,16 @@ async def sparql_ui(request: Request, query: str | None = None) -> Response:
 @router.get("/sources", response_class=HTMLResponse, summary="Sources with provenance; curators load and delete")
 def sources_page(request: Request) -> Response:
     store = request.app.state.store
+    registry = request.app.state.harvest.registry
     return render(request, "sources.html", {"sources": store.sources(),
+                                            "harvest": {s.name: registry.summary(s.name) for s in store.sources()},
                                             "profiles": profile_choices(request.app.state.settings.data_dir)})
+
+
+# -- pages in their own modules (they import the helpers above) ----------------------------------------
+from . import pages_edit, pages_home, pages_quality, pages_sources  # noqa: E402
+
+router.include_router(pages_sources.router)
+router.include_router(pages_home.router)
+router.include_router(pages_edit.router)
+router.include_router(pages_quality.router)

@@ -21,7 +21,8 @@ router = APIRouter(prefix="/api/sources", tags=["sources"])
 
 @router.get("", summary="List sources with their graph IRI, size, provenance and validation status")
 def list_sources(request: Request) -> list[dict[str, Any]]:
-    return [s.to_dict() for s in request.app.state.store.sources()]
+    registry = request.app.state.harvest.registry
+    return [{**s.to_dict(), "harvest": registry.summary(s.name)} for s in request.app.state.store.sources()]
 
 
 @router.get("/{name}", summary="One source")

@@ -51,6 +51,8 @@ class Settings:
     validate_on_load: bool = True
     history_versions: int = 3
     """How many previous versions of each source are kept for diff and rollback."""
+    harvest_check_interval: float = 30.0
+    """Seconds between checks for scheduled harvests that are due."""
 
     @property
     def store_path(self) -> Path:

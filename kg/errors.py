@@ -87,3 +87,21 @@ class Forbidden(AgoraError):
 class Unauthorized(AgoraError):
     exit_code = 2
     http_status = 401
+
+
+def io_failure(exc: Exception, doing: str) -> StoreUnavailable:
+    """A StoreUnavailable for an operating-system error while `doing` something with the data directory,
+    saying in plain words what is wrong (disk full, not writable, file size limit)."""
+    text = str(exc)
+    low = text.lower()
+    errno = getattr(exc, "errno", None)
+    hint = ""
+    if errno == 28 or "no space left" in low or "disk is full" in low:
+        hint = "the disk is full: free some space and retry"
+    elif errno == 27 or "file too large" in low:
+        hint = "a file reached the size limit of this process (ulimit -f)"
+    elif errno in (13, 30) or "permission denied" in low or "read-only" in low or "readonly" in low:
+        hint = "the data directory is not writable by this process"
+    elif "unable to open database file" in low:
+        hint = "the data directory is missing or not writable by this process"
+    return StoreUnavailable(f"{doing} failed: {text}" + (f" ({hint})" if hint else ""))

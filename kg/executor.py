@@ -137,11 +137,14 @@ class QueryExecutor:
         starts, or when no worker frees up within the limit (overload). Errors the query itself
         causes (syntax, evaluation) come back as AgoraErrors with their proper status.
         """
-        deadline = time.monotonic() + self.timeout
         try:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise QueryTimeout(f"all {len(self._all)} query workers are busy; try again shortly") from None
+        # The limit counts from when a worker takes the query, not from when it arrived: a query that
+        # waited in the queue would otherwise be stopped early, and with it the worker (killing it
+        # throws away its warm snapshot, so under load the pool would keep restarting cold workers).
+        deadline = time.monotonic() + self.timeout
         snapshot = self._acquire_snapshot()
         try:
             worker.conn.send((str(snapshot), job))

@@ -192,6 +192,13 @@ class FidelityRecorder:
         for (s, p, o), stored in zip(pending, self.canon.stored_forms([o for _s, _p, o in pending]), strict=True):
             self._classify(s, p, o, stored)
 
+    def absorb(self, other: FidelityRecorder) -> None:
+        """Take over what `other` observed (a load that recorded on the side before committing to a path)."""
+        other._resolve()
+        for key, originals in other.records.items():
+            self.records[key].extend(originals)
+        self._seen_canonical |= other._seen_canonical
+
     def quads(self, fidelity_graph: ox.NamedNode) -> Iterator[ox.Quad]:
         self._resolve()
         for (s, p, stored), originals in self.records.items():

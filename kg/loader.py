@@ -14,6 +14,7 @@ next start); the previous version stays current and visible throughout.
 from __future__ import annotations
 
 import hashlib
+import re
 import secrets
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -23,9 +24,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import registry as reg
-from .errors import BadInput, SourceExists, ValidationFailed
-from .fidelity import FidelityRecorder
-from .rdfio import RDFInput, iter_quads
+from .errors import BadInput, RDFSyntaxError, SourceExists, ValidationFailed
+from .fidelity import VALUE_TYPES, FidelityRecorder
+from .rdfio import RDFInput, _syntax_error, iter_quads
 from .registry import SourceInfo, Version
 
 ProgressFn = Callable[[int], None]
@@ -73,6 +74,79 @@ def _stream(docs: list[RDFInput], graph: ox.NamedNode, recorder: FidelityRecorde
         progress(seen)
 
 
+_VALUE_DATATYPE = re.compile(
+    rb"\^\^<http://www\.w3\.org/2001/XMLSchema#(?:"
+    + b"|".join(re.escape(t.rsplit("#", 1)[1].encode()) for t in sorted(VALUE_TYPES, key=len, reverse=True))
+    + rb")>")
+"""A typed value literal in N-Triples: the only kind Oxigraph may rewrite (besides language tags)."""
+
+
+def load_natively(store: Any, doc: RDFInput, graph: ox.NamedNode, recorder: FidelityRecorder,
+                  progress: ProgressFn | None) -> bool:
+    """Load an N-Triples document with Oxigraph's own bulk loader, when literal fidelity allows.
+
+    Streaming every triple through Python costs most of a large load. For N-Triples (the usual
+    format of big dumps) only the lines with a typed value literal can need a fidelity record:
+    they are found with one bytes-level scan and parsed on their own, a chunk at a time, and the
+    document goes to `Store.bulk_load`, which also gives its blank nodes fresh labels. When a
+    rewritten literal hangs off a blank node (whose stored label cannot be known in advance), or
+    the document has upper-case language tags, the caller streams it instead; returns False
+    then, having written nothing.
+    """
+    if doc.format != ox.RdfFormat.N_TRIPLES or doc.has_cased_language_tags():
+        return False
+    scratch = FidelityRecorder(canon=recorder.canon)
+    try:
+        for typed, stored in _typed_lines(doc.data, recorder):
+            for q, st in zip(typed, stored, strict=True):
+                if isinstance(q.subject, ox.BlankNode) and st != q.object:
+                    return False
+                scratch.observe(q.subject, q.predicate, q.object)  # type: ignore[arg-type]
+    except SyntaxError:
+        return False  # let the streaming parser report it with the document's own line numbers
+    lines = doc.data.count(b"\n")
+    try:
+        if doc.path is not None:
+            doc.data = b""  # Oxigraph reads the file itself: do not hold it in memory twice
+            store.ox.bulk_load(path=str(doc.path), format=ox.RdfFormat.N_TRIPLES, base_iri=doc.base_iri,
+                               to_graph=graph)
+        else:
+            store.ox.bulk_load(input=doc.data, format=ox.RdfFormat.N_TRIPLES, base_iri=doc.base_iri,
+                               to_graph=graph)
+    except SyntaxError as exc:
+        raise _syntax_error(exc, doc.name) from None
+    except ValueError as exc:
+        raise RDFSyntaxError(str(exc), source=doc.name) from None
+    recorder.absorb(scratch)
+    if progress is not None:
+        progress(lines)
+    return True
+
+
+def _typed_lines(data: bytes, recorder: FidelityRecorder,
+                 chunk: int = 50_000) -> Iterator[tuple[list[ox.Quad], list[ox.Literal]]]:
+    """The triples of the lines with a typed value literal, with their stored forms, a chunk at a time."""
+    lines: list[bytes] = []
+    last = -1
+    for m in _VALUE_DATATYPE.finditer(data):
+        start = data.rfind(b"\n", 0, m.start()) + 1
+        if start == last:
+            continue  # a second match on one line (inside a string literal)
+        last = start
+        end = data.find(b"\n", m.end())
+        lines.append(data[start:len(data) if end < 0 else end])
+        if len(lines) >= chunk:
+            yield _parse_typed(lines, recorder)
+            lines = []
+    if lines:
+        yield _parse_typed(lines, recorder)
+
+
+def _parse_typed(lines: list[bytes], recorder: FidelityRecorder) -> tuple[list[ox.Quad], list[ox.Literal]]:
+    typed = [q for q in ox.parse(b"\n".join(lines), format=ox.RdfFormat.N_TRIPLES) if isinstance(q.object, ox.Literal)]
+    return typed, recorder.canon.stored_forms([q.object for q in typed])
+
+
 @dataclass
 class Draft:
     """A new version of one source being prepared in graphs nobody reads yet."""
@@ -85,6 +159,9 @@ class Draft:
     recorder: FidelityRecorder = field(default_factory=FidelityRecorder)
     version: Version | None = None
     report: Any | None = None
+    changes: Any | None = None
+    """validation.Changes relative to `existing` when known (SPARQL Update): only the focus
+    nodes they can affect are re-validated (see validation.validate_version)."""
 
     @property
     def physical(self) -> ox.NamedNode:
@@ -105,14 +182,26 @@ def begin_draft(store: Any, name: str, *, replace: bool, graph_iri: str | None =
     number = 1 + max([existing.current.number, *(h.number for h in existing.history)] if existing else [0])
     store.drop_version_graphs(name, number)  # debris of a crashed attempt with this number
     iri = existing.graph_iri if existing else (graph_iri or store.graph_iri_for(name))
+    try:
+        ox.NamedNode(iri)  # it goes into the registry's SPARQL: only a real IRI may
+    except ValueError as exc:
+        raise BadInput(f"{iri!r} is not a valid graph IRI ({exc})") from None
     return Draft(name=name, existing=existing, number=number, graph_iri=iri,
                  system=bool(existing and existing.system))
 
 
 def finish_drafts(store: Any, drafts: list[Draft], *, validate: bool, profile: str | None, user: str,
-                  origin: str, checksum: str, system: bool = False) -> list[SourceInfo]:
-    """Validate every draft, then make them all current in one transaction (or none of them)."""
-    from .validation import profile_for_source, validate_version
+                  origin: str, checksum: str, system: bool = False,
+                  reports: dict[str, Any] | None = None, activity: str | None = None,
+                  extra_meta: str = "") -> list[SourceInfo]:
+    """Validate every draft, then make them all current in one transaction (or none of them).
+
+    `reports` gives, per draft name, a report the caller already made of exactly the draft's
+    graph (a harvest validates while it sorts records into the source and the quarantine);
+    `activity` names the PROV-O activity that generated the versions and `extra_meta` adds
+    triples about it to the metadata graph in the same transaction.
+    """
+    from .validation import profile_for_source, result_counts, validate_version
 
     try:
         commits: list[str] = []
@@ -124,14 +213,14 @@ def finish_drafts(store: Any, drafts: list[Draft], *, validate: bool, profile: s
             chosen = profile_for_source(profile, d.existing)
             d.version = Version(
                 number=d.number, loaded_at=reg.now_iso(), loaded_by=user, origin=origin, checksum=checksum,
-                triples=triples, profile=chosen, activity=f"urn:agora:activity:{secrets.token_hex(8)}")
+                triples=triples, profile=chosen, activity=activity or f"urn:agora:activity:{secrets.token_hex(8)}")
             info = SourceInfo(name=d.name, graph_iri=d.graph_iri, current=d.version, system=system or d.system,
                               history=([d.existing.current, *d.existing.history] if d.existing else []))
             if validate and not info.system:
-                report = validate_version(store, info, chosen)
+                given = (reports or {}).get(d.name)
+                report = given if given is not None else validate_version(store, info, chosen, changes=d.changes)
                 d.report = report
-                d.version.violations = len(report.violations)
-                d.version.warnings = len(report.results) - d.version.violations
+                d.version.violations, d.version.warnings = result_counts(report)
                 d.version.validation = ("violations" if d.version.violations else
                                         "warnings" if d.version.warnings else "conforms")
                 if d.version.violations:
@@ -145,6 +234,8 @@ def finish_drafts(store: Any, drafts: list[Draft], *, validate: bool, profile: s
             dropped += [(d.name, old.number) for old in info.history[store.settings.history_versions:]]
             info.history = keep
             commits.append(reg.commit_update(info, keep))
+        if extra_meta:
+            commits.append(extra_meta)
         store.ox.update(" ;\n".join(commits))
     except BaseException:
         for d in drafts:
@@ -166,16 +257,19 @@ def load_documents(store: Any, docs: list[RDFInput], *, name: str, replace: bool
     """Load `docs` as source `name` (all or nothing). Raises BadInput, SourceExists or ValidationFailed."""
     if not docs:
         raise BadInput("nothing to load: name at least one file")
+    checksum = checksum or "sha256:" + _digest(docs)  # before a native load may release the bytes
     with store.write_lock:
         draft = begin_draft(store, name, replace=replace, graph_iri=graph_iri)
         try:
-            store.ox.bulk_extend(_stream(docs, draft.physical, draft.recorder, progress))
+            rest = [d for d in docs if not load_natively(store, d, draft.physical, draft.recorder, progress)]
+            if rest:
+                store.ox.bulk_extend(_stream(rest, draft.physical, draft.recorder, progress))
         except BaseException:
             store.drop_version_graphs(name, draft.number)
             raise
         (info,) = finish_drafts(store, [draft], validate=validate, profile=profile, user=user,
                                 origin=origin or ", ".join(d.name for d in docs),
-                                checksum=checksum or "sha256:" + _digest(docs), system=system)
+                                checksum=checksum, system=system)
         assert draft.version is not None
         return LoadResult(source=info, triples=draft.version.triples,
                           replaced_version=draft.existing.current.number if draft.existing else None,
@@ -208,33 +302,10 @@ def _digest(docs: list[RDFInput]) -> str:
 
 
 def _store_report(store: Any, graph: ox.NamedNode, report: Any) -> None:
-    """Keep a summary of a committed version's report: per shape, severity and path, a count and examples.
+    """Keep a summary of a committed version's report (see validation.store_summary)."""
+    from .validation import store_summary
 
-    A catalog with 10,000 warnings would otherwise carry 160,000 report triples per version; the
-    full report is one `agora validate --graph NAME` away.
-    """
-    from .report_formats import SH, _groups
-
-    agora = "https://w3id.org/agora/ns#"
-    quads = []
-    for i, ((severity, message, path), items) in enumerate(_groups(report)):
-        node = ox.NamedNode(f"{graph.value}#group-{i}")
-        quads += [
-            ox.Quad(node, ox.NamedNode(RDF_TYPE), ox.NamedNode(agora + "ValidationSummary"), graph),
-            ox.Quad(node, ox.NamedNode(SH + "resultSeverity"), ox.NamedNode(SH + severity), graph),
-            ox.Quad(node, ox.NamedNode(SH + "resultMessage"), ox.Literal(message), graph),
-            ox.Quad(node, ox.NamedNode(agora + "resultCount"), ox.Literal(str(len(items)), datatype=XSD_INTEGER),
-                    graph),
-        ]
-        if items[0]["sourceShape"] and not items[0]["sourceShape"].startswith("_:"):
-            quads.append(ox.Quad(node, ox.NamedNode(SH + "sourceShape"), ox.NamedNode(items[0]["sourceShape"]), graph))
-        if path and "://" in path and " " not in path:
-            quads.append(ox.Quad(node, ox.NamedNode(SH + "resultPath"), ox.NamedNode(path), graph))
-        for item in items[:5]:
-            focus = item["focusNode"] or ""
-            if "://" in focus or focus.startswith("urn:"):
-                quads.append(ox.Quad(node, ox.NamedNode(SH + "focusNode"), ox.NamedNode(focus), graph))
-    store.ox.bulk_extend(quads)
+    store_summary(store, graph, report)
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"

@@ -17,7 +17,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from .errors import BadInput
+from .errors import BadInput, io_failure
 
 SCOPES = ("read", "write", "admin")
 _SCOPE_RANK = {s: i for i, s in enumerate(SCOPES)}
@@ -30,6 +30,9 @@ CREATE TABLE IF NOT EXISTS audit (
   id INTEGER PRIMARY KEY AUTOINCREMENT, at TEXT NOT NULL, who TEXT NOT NULL, action TEXT NOT NULL,
   source TEXT, triples INTEGER, outcome TEXT NOT NULL, detail TEXT);
 CREATE TABLE IF NOT EXISTS owners (source TEXT PRIMARY KEY, token_id TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS link_checks (
+  url TEXT PRIMARY KEY, status INTEGER, ok INTEGER NOT NULL, error TEXT, method TEXT, elapsed_ms INTEGER,
+  checked_at TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS harvest_sources (
   name TEXT PRIMARY KEY, url TEXT NOT NULL, kind TEXT NOT NULL, schedule TEXT, profile TEXT,
   options TEXT, created_at TEXT NOT NULL);
@@ -70,6 +73,23 @@ def _token(row: sqlite3.Row) -> Token:
     return Token(**fields)
 
 
+class _Connection(sqlite3.Connection):
+    """SQLite errors of the environment (read-only file, disk full, locked) become StoreUnavailable:
+    a clear message and exit code 3 or HTTP 503, instead of a traceback or a 500."""
+
+    def execute(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().execute(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise io_failure(exc, "the operational database (tokens, audit, owners)") from None
+
+    def executescript(self, *args: Any, **kwargs: Any) -> sqlite3.Cursor:
+        try:
+            return super().executescript(*args, **kwargs)
+        except sqlite3.OperationalError as exc:
+            raise io_failure(exc, "the operational database (tokens, audit, owners)") from None
+
+
 class OpsDB:
     def __init__(self, path: Path) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -81,7 +101,10 @@ class OpsDB:
     def _conn(self) -> sqlite3.Connection:
         conn = getattr(self._local, "conn", None)
         if conn is None:
-            conn = sqlite3.connect(self.path, timeout=30, isolation_level=None)
+            try:
+                conn = sqlite3.connect(self.path, timeout=30, isolation_level=None, factory=_Connection)
+            except sqlite3.Error as exc:
+                raise io_failure(exc, f"opening the operational database {self.path}") from None
             conn.execute("PRAGMA journal_mode=WAL")
             conn.row_factory = sqlite3.Row
             self._local.conn = conn
@@ -153,3 +176,31 @@ class OpsDB:
         q = "SELECT * FROM audit" + (" WHERE source=?" if source else "") + " ORDER BY id DESC LIMIT ?"
         args: tuple[Any, ...] = (source, limit) if source else (limit,)
         return [dict(r) for r in self._conn().execute(q, args).fetchall()]
+
+    # -- link checks (kg/linkcheck.py) ---------------------------------------------------------
+    def record_link_checks(self, results: list[dict[str, Any]]) -> None:
+        """Store link-check outcomes (url, status, ok, error, method, elapsed_ms, checked_at); latest wins."""
+        conn = self._conn()
+        conn.execute("BEGIN")
+        try:
+            conn.executemany(
+                "INSERT OR REPLACE INTO link_checks (url, status, ok, error, method, elapsed_ms, checked_at) "
+                "VALUES (:url, :status, :ok, :error, :method, :elapsed_ms, :checked_at)",
+                [{**r, "ok": int(bool(r["ok"]))} for r in results])
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+
+    def link_checks(self, urls: list[str] | None = None) -> dict[str, dict[str, Any]]:
+        """The last outcome per URL (all checked URLs, or only `urls`)."""
+        conn = self._conn()
+        if urls is None:
+            rows = conn.execute("SELECT * FROM link_checks").fetchall()
+        else:
+            rows = []
+            for i in range(0, len(urls), 500):
+                chunk = urls[i:i + 500]
+                rows += conn.execute(f"SELECT * FROM link_checks WHERE url IN ({','.join('?' * len(chunk))})",
+                                     chunk).fetchall()
+        return {r["url"]: {**dict(r), "ok": bool(r["ok"])} for r in rows}

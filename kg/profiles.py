@@ -65,10 +65,14 @@ class ProfileInfo:
     """False when recommendation shapes are switched off (a "mandatory only" view)."""
     registered_at: str = ""
     extra: dict[str, Any] = field(default_factory=dict, compare=False, hash=False)
+    background_files: tuple[Path, ...] = ()
+    """A registered profile's own background knowledge (vocabularies its sh:class checks refer to),
+    read besides the ontology and shipped vocabularies whenever background is used."""
 
     def to_dict(self) -> dict[str, Any]:
         return {"name": self.name, "description": self.description, "builtin": self.builtin,
                 "files": [p.name for p in self.files], "background_default": self.background_default,
+                "background_files": [p.name for p in self.background_files],
                 "recommended": self.recommended, "registered_at": self.registered_at or None}
 
 
@@ -125,7 +129,8 @@ def _read_registered(directory: Path) -> ProfileInfo | None:
                        files=tuple(directory / f for f in meta["files"]),
                        background_default=bool(meta.get("background", True)), builtin=False,
                        recommended=True, registered_at=meta.get("registered_at", ""),
-                       extra={"sha256": meta.get("sha256", "")})
+                       extra={"sha256": meta.get("sha256", "")},
+                       background_files=tuple(directory / f for f in meta.get("background_files", [])))
 
 
 def _anonymous(name: str, data_dir: Path) -> ProfileInfo:
@@ -232,11 +237,36 @@ def validator(name: str, data_dir: Path | None = None) -> Any:
     return _validator(_fingerprint(info.files), info.recommended)
 
 
+@lru_cache(maxsize=64)
+def _content_digest(fingerprint: tuple[tuple[str, int, int], ...], recommended: bool) -> str:
+    import hashlib
+
+    h = hashlib.sha256(b"recommended" if recommended else b"mandatory")
+    for path, _size, _mtime in fingerprint:
+        h.update(b"\0" + Path(path).read_bytes())
+    return h.hexdigest()
+
+
+def profile_digest(name: str, data_dir: Path | None = None) -> str:
+    """A digest of exactly the shapes (and own background) a profile name stands for now.
+
+    Stored with each validation summary: a summary is only ever combined with a later
+    validation (incremental re-validation) when the shapes are byte-for-byte the same, so a
+    replaced registered profile or an edited shapes file never mixes old and new results.
+    """
+    info = get_profile(name, data_dir)
+    digest = _content_digest(_fingerprint(info.files), info.recommended)
+    if info.background_files:
+        digest += "+" + _content_digest(_fingerprint(info.background_files), True)
+    return digest
+
+
 # ---------------------------------------------------------------------------------------------- registry
 
 
 def register_profile(data_dir: Path, name: str, files: list[Path], *, description: str = "",
-                     background: bool = True, replace: bool = False) -> ProfileInfo:
+                     background: bool = True, replace: bool = False,
+                     background_files: list[Path] | None = None) -> ProfileInfo:
     """Copy curator shapes into the data directory under a profile name and return its info.
 
     The files must parse as RDF. Registering the same content again is a no-op; different
@@ -244,18 +274,26 @@ def register_profile(data_dir: Path, name: str, files: list[Path], *, descriptio
     recorded report, later validations use the new shapes). `background` (default on, as for the
     built-in profiles and for loads) makes `agora validate FILE --profile NAME` read the ontology and
     vocabularies, which shapes with sh:class on EU codes need; off gives plain pyshacl semantics.
+    `background_files` are the profile's own background knowledge (say, the full EU tables its
+    shapes refer to), copied with the shapes and read with the shipped vocabularies.
     """
     import hashlib
 
     check_profile_name(name)
     paths = [Path(f) for f in files]
+    extra = [Path(f) for f in background_files or []]
     if not paths:
         raise BadInput("name at least one shapes file to register")
     h = hashlib.sha256()
-    for f in paths:
+    for f in [*paths, *extra]:
         if not f.is_file():
-            raise BadInput(f"{f}: no such shapes file")
+            raise BadInput(f"{f}: no such {'shapes' if f in paths else 'background'} file")
+    for f in paths:
         h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
+    if extra:
+        h.update(b"background\0")
+        for f in extra:
+            h.update(f.name.encode() + b"\0" + f.read_bytes() + b"\0")
     digest = h.hexdigest()
     target = _named_dir(data_dir, name)
     existing = _read_registered(target)
@@ -267,13 +305,17 @@ def register_profile(data_dir: Path, name: str, files: list[Path], *, descriptio
     graph = parse_shapes(paths)  # refuse broken files before anything is written
     if not any(graph.subjects(rdflib.RDF.type, SH.NodeShape)) and not any(graph.subjects(SH.path, None)):
         raise BadInput(f"{', '.join(str(p) for p in paths)}: no SHACL shapes found")
+    if extra:
+        parse_shapes(extra)  # background files must parse too (they need not contain shapes)
+        background = True
     target.parent.mkdir(parents=True, exist_ok=True)
     staging = Path(tempfile.mkdtemp(prefix=f".{name}-", dir=target.parent))
     names = [f"{i:02d}-{p.name}" for i, p in enumerate(paths)]
-    for p, n in zip(paths, names, strict=True):
+    bg_names = [f"bg-{i:02d}-{p.name}" for i, p in enumerate(extra)]
+    for p, n in zip([*paths, *extra], [*names, *bg_names], strict=True):
         shutil.copyfile(p, staging / n)
     meta = {"name": name, "description": description, "files": names, "background": background,
-            "sha256": digest,
+            "background_files": bg_names, "sha256": digest,
             "registered_at": datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")}
     (staging / META_FILE).write_text(json.dumps(meta, indent=2))
     if target.exists():  # replace: move the old one aside first so readers never see a mix
@@ -286,3 +328,32 @@ def register_profile(data_dir: Path, name: str, files: list[Path], *, descriptio
     info = _read_registered(target)
     assert info is not None
     return info
+
+
+def remove_profile(data_dir: Path, name: str, *, in_use: list[str] | None = None, force: bool = False) -> ProfileInfo:
+    """Unregister a curator profile (its copied files go too); built-in profiles cannot be removed.
+
+    `in_use` names the sources whose current version was validated with the profile: their
+    later writes would have no shapes to be checked against, so removal is refused unless
+    `force` (they then need `agora load --replace --shapes ...` or a new profile).
+    """
+    if name in builtin_profiles() or name.startswith("shapes:"):
+        raise BadInput(f"profile {name!r} is built in (or belongs to a load's --shapes) and cannot be removed")
+    target = _named_dir(data_dir, name) if NAME_RE.match(name) else None
+    info = _read_registered(target) if target is not None else None
+    if info is None or target is None:
+        known = [p.name for p in list_profiles(data_dir) if not p.builtin]
+        raise BadInput(f"no registered profile {name!r}; registered: {', '.join(known) or 'none'}")
+    if in_use and not force:
+        raise BadInput(f"profile {name!r} is the profile of source(s) {', '.join(sorted(in_use))}: later writes to "
+                       "them are validated against it; reload them with another profile first, or remove it anyway "
+                       "(--force)")
+    trash = target.with_name(f".{name}.removed-{datetime.now(UTC).strftime('%Y%m%d%H%M%S%f')}")
+    target.rename(trash)  # one step: readers see the profile or no profile, never half of it
+    shutil.rmtree(trash, ignore_errors=True)
+    return info
+
+
+def profile_users(store: Any, name: str) -> list[str]:
+    """Sources whose current version records `name` as its validation profile."""
+    return [s.name for s in store.sources(include_system=False) if s.current.profile == name]

@@ -23,9 +23,11 @@ issue and modification date count when the dataset has them; otherwise the share
 distributions that have them counts (MQA checks both levels).
 
 Reachability is never guessed. Points for reachable URLs come only from the results of an explicit
-link-check run saved in the data directory (`save_link_results`, file `link-check.json`); without
-them both reachability indicators score 0 and are reported as "not checked", so a score never
-looks better or worse than what was actually verified.
+link-check run (kg/linkcheck.py: `agora quality linkcheck`, `POST /api/quality/linkcheck`), kept per
+URL in the operational SQLite database; without them both reachability indicators score 0 and are
+reported as "not checked", so a score never looks better or worse than what was actually verified.
+A distribution counts as reachable when one of its access (download) URLs answered 2xx/3xx in its
+latest check; URLs not checked yet are reported as such.
 
 Controlled vocabularies are the EU tables as the store knows them: the subset shipped in
 `ontology/vocabularies/` plus any full table a curator loaded (same IRIs). A format from the EU
@@ -206,33 +208,59 @@ def rating(total: float, maximum: float) -> str:
 
 @dataclass(frozen=True)
 class LinkResults:
-    """Outcome of a link-check run: URL -> reachable (HTTP 2xx/3xx)."""
+    """Outcome of link-check runs: URL -> reachable (HTTP 2xx/3xx), as of the latest check."""
 
     checked_at: str
     ok: Mapping[str, bool]
 
 
+def _ops(data_dir: Path) -> Any:
+    from .opsdb import OpsDB
+
+    return OpsDB(Path(data_dir) / "ops.sqlite")
+
+
 def load_link_results(data_dir: Path) -> LinkResults | None:
+    """The link-check results kept in the ops database (kg/linkcheck.py), or None if no URL was checked.
+
+    A `link-check.json` with a `urls` table (written by earlier versions) is still read when the
+    database has none.
+    """
     path = Path(data_dir) / LINK_RESULTS_FILE
+    if (Path(data_dir) / "ops.sqlite").is_file():
+        rows = _ops(data_dir).link_checks()
+        if rows:
+            return LinkResults(max(r["checked_at"] for r in rows.values()),
+                               {u: bool(r["ok"]) for u, r in rows.items()})
     if not path.is_file():
         return None
     try:
         raw = json.loads(path.read_text())
+        if "urls" not in raw:
+            return None  # the marker mark_link_results writes: the results are in the database
         urls = raw["urls"]
         return LinkResults(str(raw.get("checked_at", "")), {u: bool(v.get("ok")) for u, v in urls.items()})
     except (OSError, ValueError, KeyError, AttributeError) as exc:
         raise BadInput(f"{path}: not a link-check result file ({exc})") from exc
 
 
-def save_link_results(data_dir: Path, results: Mapping[str, tuple[bool, int | None]]) -> Path:
-    """Record a link-check run: URL -> (reachable, HTTP status). The file is replaced atomically."""
+def mark_link_results(data_dir: Path) -> Path:
+    """Note that link-check results changed (`link-check.json`: when), for caches keyed by its mtime."""
     path = Path(data_dir) / LINK_RESULTS_FILE
     now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
-    body = {"checked_at": now, "urls": {u: {"ok": ok, "status": status} for u, (ok, status) in results.items()}}
     tmp = path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(body))
+    tmp.write_text(json.dumps({"checked_at": now, "results": "ops.sqlite, table link_checks"}))
     tmp.replace(path)
     return path
+
+
+def save_link_results(data_dir: Path, results: Mapping[str, tuple[bool, int | None]]) -> Path:
+    """Record link-check outcomes: URL -> (reachable, HTTP status), in the ops database."""
+    now = datetime.now(UTC).isoformat(timespec="seconds").replace("+00:00", "Z")
+    _ops(data_dir).record_link_checks([
+        {"url": u, "status": status, "ok": ok, "error": None if ok else f"HTTP {status}", "method": None,
+         "elapsed_ms": None, "checked_at": now} for u, (ok, status) in results.items()])
+    return mark_link_results(data_dir)
 
 
 # ---------------------------------------------------------------------------------------------- facts

@@ -71,6 +71,8 @@ class RDFInput:
     format: ox.RdfFormat
     name: str
     base_iri: str | None = None
+    path: Path | None = None
+    """The file `data` is exactly (not decompressed): a bulk loader may read it from disk itself."""
 
     @classmethod
     def from_path(cls, path: str | Path, fmt: str | None = None) -> RDFInput:
@@ -78,8 +80,11 @@ class RDFInput:
         if not p.is_file():
             raise BadInput(f"{path}: no such file")
         raw = p.read_bytes()
-        return cls.from_bytes(raw, name=str(path), fmt=parse_format(fmt) if fmt else guess_format(p),
-                              base_iri=p.resolve().as_uri())
+        doc = cls.from_bytes(raw, name=str(path), fmt=parse_format(fmt) if fmt else guess_format(p),
+                             base_iri=p.resolve().as_uri())
+        if doc.data is raw:
+            doc.path = p
+        return doc
 
     @classmethod
     def from_bytes(cls, raw: bytes, *, name: str, fmt: ox.RdfFormat, base_iri: str | None = None) -> RDFInput:

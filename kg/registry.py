@@ -14,7 +14,17 @@ from datetime import UTC, datetime
 import pyoxigraph as ox
 
 from .errors import BadInput
-from .namespaces import AGORA, DCT, FIDELITY_PREFIX, META_GRAPH, PHYSICAL_PREFIX, PROV, REPORT_PREFIX, XSD
+from .namespaces import (
+    AGORA,
+    DCT,
+    FIDELITY_PREFIX,
+    META_GRAPH,
+    PHYSICAL_PREFIX,
+    PROV,
+    QUARANTINE_PREFIX,
+    REPORT_PREFIX,
+    XSD,
+)
 
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$")
 SOURCE_PREFIX = "urn:agora:source:"
@@ -37,6 +47,16 @@ def fidelity_graph(name: str, version: int) -> ox.NamedNode:
 
 def report_graph(name: str, version: int) -> ox.NamedNode:
     return ox.NamedNode(f"{REPORT_PREFIX}{name}/{version}")
+
+
+def quarantine_graph(name: str, version: int) -> ox.NamedNode:
+    return ox.NamedNode(f"{QUARANTINE_PREFIX}{name}/{version}")
+
+
+def version_graphs(name: str, version: int) -> tuple[ox.NamedNode, ...]:
+    """Every internal graph that belongs to one version of a source."""
+    return (physical_graph(name, version), fidelity_graph(name, version), report_graph(name, version),
+            quarantine_graph(name, version))
 
 
 @dataclass

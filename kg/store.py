@@ -21,12 +21,21 @@ import pyoxigraph as ox
 
 from . import registry as reg
 from .config import Settings
-from .errors import BadInput, SourceNotFound, StoreUnavailable
+from .errors import BadInput, SourceNotFound, StoreUnavailable, io_failure
 from .fidelity import Restorer
-from .namespaces import FIDELITY_PREFIX, META_GRAPH, PHYSICAL_PREFIX, PREFIXES, REPORT_PREFIX, STAGING_PREFIX
+from .namespaces import (
+    FIDELITY_PREFIX,
+    META_GRAPH,
+    PHYSICAL_PREFIX,
+    PREFIXES,
+    QUARANTINE_PREFIX,
+    REPORT_PREFIX,
+    STAGING_PREFIX,
+)
 from .rdfio import serialize_triples
 from .registry import SourceInfo
 
+INTERNAL_PREFIXES = (PHYSICAL_PREFIX, FIDELITY_PREFIX, REPORT_PREFIX, QUARANTINE_PREFIX, STAGING_PREFIX)
 SYSTEM_ONTOLOGY = "agora-ontology"
 SYSTEM_VOCABULARIES = "eu-vocabularies"
 
@@ -45,10 +54,10 @@ class AgoraStore:
                 path.mkdir(parents=True, exist_ok=True)
                 self.ox = ox.Store(str(path))
         except OSError as exc:
-            hint = ""
             if "lock" in str(exc).lower():
-                hint = " (another process holds it: is `agora serve` running on this data directory?)"
-            raise StoreUnavailable(f"cannot open the store at {path}: {exc}{hint}") from exc
+                raise StoreUnavailable(f"cannot open the store at {path}: {exc} (another process holds it: is "
+                                       "`agora serve` running on this data directory?)") from exc
+            raise io_failure(exc, f"opening the store at {path}") from exc
         self.write_lock = threading.RLock()
         self._sources: dict[str, SourceInfo] = {}
         self._restorers: dict[tuple[str, ...], Restorer] = {}
@@ -59,9 +68,13 @@ class AgoraStore:
         self.reload_registry()
         if self.read_only:
             return
-        self.collect_garbage()
-        if install_background:
-            self.ensure_background()
+        try:
+            _remove_bulk_leftovers(path)
+            self.collect_garbage()
+            if install_background:
+                self.ensure_background()
+        except OSError as exc:  # a full disk or a read-only directory, met while tidying up at start
+            raise io_failure(exc, f"opening the store at {path}") from exc
 
     # -- registry ---------------------------------------------------------------------------
     def reload_registry(self) -> None:
@@ -149,9 +162,7 @@ class AgoraStore:
         keep = {META_GRAPH.value}
         for s in self._sources.values():
             for v in [s.current, *s.history]:
-                keep.add(reg.physical_graph(s.name, v.number).value)
-                keep.add(reg.fidelity_graph(s.name, v.number).value)
-                keep.add(reg.report_graph(s.name, v.number).value)
+                keep.update(g.value for g in reg.version_graphs(s.name, v.number))
         return keep
 
     def collect_garbage(self) -> list[str]:
@@ -161,15 +172,14 @@ class AgoraStore:
         for g in list(self.ox.named_graphs()):
             if not isinstance(g, ox.NamedNode):
                 continue
-            internal = g.value.startswith((PHYSICAL_PREFIX, FIDELITY_PREFIX, REPORT_PREFIX, STAGING_PREFIX))
+            internal = g.value.startswith(INTERNAL_PREFIXES)
             if internal and g.value not in keep:
                 self.ox.remove_graph(g)
                 removed.append(g.value)
         return removed
 
     def drop_version_graphs(self, name: str, number: int) -> None:
-        for g in (reg.physical_graph(name, number), reg.fidelity_graph(name, number),
-                  reg.report_graph(name, number)):
+        for g in reg.version_graphs(name, number):
             if self.ox.contains_named_graph(g):
                 self.ox.remove_graph(g)
 
@@ -194,3 +204,13 @@ class AgoraStore:
                 self.ox.flush()
         del self.ox
 
+
+def _remove_bulk_leftovers(path: Path) -> None:
+    """Delete the temporary SST files of a bulk load that failed (disk full) or was killed.
+
+    RocksDB never references them and never deletes them, so each failure would keep its share of
+    a full disk. Only the process holding the store's lock writes them, and that is this one now.
+    """
+    for leftover in path.glob("bulk-*.sst"):
+        with contextlib.suppress(OSError):
+            leftover.unlink()

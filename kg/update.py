@@ -17,10 +17,11 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .errors import BadInput
+from .errors import BadInput, io_failure
 from .loader import Draft, begin_draft, finish_drafts
 from .namespaces import PREFIXES
 from .sparql_text import _TOKEN, _wrap_graph_variables, rewrite_iris
+from .validation import Changes, diff_versions, fidelity_changes
 
 _STRUCTURE = re.compile(
     r"""(?is)"(?:[^"\\]|\\.)*"|'(?:[^'\\]|\\.)*'|<[^<>\s]*>|\#[^\n]*|[{};]|\b(?:WITH|USING|WHERE)\b""")
@@ -116,6 +117,7 @@ def run_update(store: Any, text: str, *, user: str, validate: bool = True,
                 if d.existing is not None:
                     _copy(store, d.existing.physical, d.physical)
                     _copy(store, d.existing.fidelity, d.fidelity)
+                    store.ox.add_graph(d.physical)  # an empty source is still a graph (CLEAR GRAPH on it)
                 drafts[iri] = d
             mapping = {iri: d.physical.value for iri, d in drafts.items()}
             for s in store.sources():
@@ -134,8 +136,13 @@ def run_update(store: Any, text: str, *, user: str, validate: bool = True,
             except SyntaxError as exc:
                 raise BadInput(f"SPARQL Update syntax error: {exc}", line=getattr(exc, "lineno", None),
                                column=getattr(exc, "offset", None)) from None
-            except (ValueError, OSError) as exc:
-                raise BadInput(f"the update cannot be applied: {exc}") from None
+            except OSError as exc:  # disk full, read-only directory: not the caller's fault (503)
+                raise io_failure(exc, "the update") from None
+            except (ValueError, RuntimeError) as exc:  # e.g. CLEAR/DROP/MOVE of a graph that does not exist
+                message = str(exc)
+                for physical, iri in public.items():  # name graphs as the caller does
+                    message = message.replace(f"<{physical}>", f"<{iri}>")
+                raise BadInput(f"the update cannot be applied: {message}") from None
             if any(True for _ in store.ox.quads_for_pattern(None, None, None, ox.DefaultGraph())):
                 store.ox.clear_graph(ox.DefaultGraph())
                 raise BadInput("this update writes to the default graph, which is the read-only union of all "
@@ -144,7 +151,7 @@ def run_update(store: Any, text: str, *, user: str, validate: bool = True,
             changed: list[Draft] = []
             for d in drafts.values():
                 created = not d.existing and store.ox.contains_named_graph(d.physical)
-                delta_add, delta_del = _diff(store, d)
+                delta_add, delta_del, triples = _diff(store, d)
                 if d.existing is None and not created:
                     store.drop_version_graphs(d.name, d.number)
                     continue
@@ -152,6 +159,8 @@ def run_update(store: Any, text: str, *, user: str, validate: bool = True,
                     store.drop_version_graphs(d.name, d.number)
                     continue
                 _prune_fidelity(store, d)
+                if triples is not None and d.existing is not None:
+                    d.changes = _changes(store, d, triples, delta_add, delta_del)
                 result.sources.append(d.name)
                 result.added[d.name], result.removed[d.name] = delta_add, delta_del
                 if created:
@@ -173,15 +182,23 @@ def _copy(store: Any, source: ox.NamedNode, target: ox.NamedNode) -> None:
                          for q in store.ox.quads_for_pattern(None, None, None, source))
 
 
-def _diff(store: Any, d: Draft) -> tuple[int, int]:
+def _diff(store: Any, d: Draft) -> tuple[int, int, list[tuple[Any, Any, Any]] | None]:
+    """Triples added and removed by the update, and (when not too many) the changed triples themselves."""
     if d.existing is None:
-        return store.triple_count(d.physical), 0
-    old, new = d.existing.physical.value, d.physical.value
-    added = store.ox.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{new}> {{ ?s ?p ?o }} "
-                           f"FILTER NOT EXISTS {{ GRAPH <{old}> {{ ?s ?p ?o }} }} }}")
-    removed = store.ox.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH <{old}> {{ ?s ?p ?o }} "
-                             f"FILTER NOT EXISTS {{ GRAPH <{new}> {{ ?s ?p ?o }} }} }}")
-    return int(next(iter(added))["n"].value), int(next(iter(removed))["n"].value)
+        return store.triple_count(d.physical), 0, None
+    return diff_versions(store, d.existing.physical, d.physical)
+
+
+def _changes(store: Any, d: Draft, triples: list[tuple[Any, Any, Any]], added: int, removed: int) -> Changes | None:
+    """What incremental re-validation needs: the changed triples, and literals whose original form changed."""
+    assert d.existing is not None
+    if d.recorder is not None and len(d.recorder):
+        store.ox.bulk_extend(d.recorder.quads(d.fidelity))  # finish_drafts would write them anyway
+        d.recorder = type(d.recorder)()
+    fid = fidelity_changes(store, d.existing.fidelity, d.fidelity)
+    if fid is None:
+        return None
+    return Changes(triples=triples + fid, added=added, removed=removed)
 
 
 def _prune_fidelity(store: Any, d: Draft) -> None:

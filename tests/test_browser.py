@@ -265,3 +265,185 @@ def test_screenshots_of_the_main_pages(page: Any, server: str, shots: Path) -> N
     page.goto(resource_url(server, ESCOOTER))
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing overflows at phone width
     page.screenshot(path=str(shots / "usecase-phone.png"))
+
+
+# -- home page type-ahead -----------------------------------------------------------------------------
+def test_type_ahead_suggests_names_and_the_keyboard_chooses_one(page: Any, server: str, shots: Path) -> None:
+    page.goto(server + "/lang?set=en&next=/")
+    box = page.locator("#hero-q")
+    assert box.get_attribute("role") == "combobox" and box.get_attribute("aria-expanded") == "false"
+    box.press_sequentially("kø", delay=30)
+    listbox = page.get_by_role("listbox", name="Search the catalog")
+    listbox.wait_for()
+    options = listbox.get_by_role("option")
+    assert box.get_attribute("aria-expanded") == "true" and box.get_attribute("aria-controls") == "hero-q-list"
+    assert options.count() >= 3 and "København" in options.first.inner_text() and "City" in options.first.inner_text()
+    page.screenshot(path=str(shots / "home-type-ahead.png"))
+    box.press("ArrowDown")
+    first_id = options.nth(0).get_attribute("id")
+    assert box.get_attribute("aria-activedescendant") == first_id
+    assert options.nth(0).get_attribute("aria-selected") == "true"
+    box.press("ArrowDown")
+    assert box.get_attribute("aria-activedescendant") == options.nth(1).get_attribute("id")
+    box.press("ArrowUp")
+    assert box.get_attribute("aria-activedescendant") == first_id
+    box.press("Escape")
+    assert box.get_attribute("aria-expanded") == "false" and listbox.is_hidden()
+    box.press("ArrowDown")  # reopens on the first suggestion
+    assert box.get_attribute("aria-activedescendant") == first_id
+    box.press("Enter")
+    page.wait_for_url("**/search?filter=city*")
+    assert "place%2Fcopenhagen" in page.url and page.locator("li.hit").count() > 5
+
+
+def test_type_ahead_leaves_the_plain_search_to_enter(page: Any, server: str) -> None:
+    page.goto(server + "/")
+    page.locator("#hero-q").press_sequentially("air q", delay=30)
+    page.get_by_role("listbox").get_by_role("option").first.wait_for()
+    page.locator("#hero-q").press("Enter")  # no suggestion chosen: the form searches
+    page.wait_for_url("**/search?q=air+q*")
+    assert page.locator("li.hit").count() > 0
+    page.goto(server + "/")
+    page.locator("#hero-q").press_sequentially("volt", delay=30)
+    option = page.get_by_role("option", name="Voltway Scooters BV Organisation")
+    option.click()
+    page.wait_for_url("**/resource?iri=*voltway*")
+    assert page.locator("h1").inner_text() == "Voltway Scooters BV"
+
+
+# -- quality ------------------------------------------------------------------------------------------
+def test_quality_overview_and_a_dataset_with_what_to_fix(page: Any, server: str, shots: Path) -> None:
+    page.goto(server + "/quality")
+    rows = page.locator("table.quality-table tbody tr")
+    rows.first.wait_for()
+    assert rows.count() >= 5 and rows.first.locator("svg[role=img]").count() == 1
+    assert page.locator("svg.dims:not(.compact) .dim-label").all_text_contents() == [
+        "Findability", "Accessibility", "Interoperability", "Reusability", "Contextuality"]
+    page.screenshot(path=str(shots / "quality.png"), full_page=True)
+    page.locator("table.lowest tbody a").first.click()
+    page.wait_for_url("**/quality?dataset=*")
+    assert page.locator("h1").inner_text().startswith("Quality of")
+    assert page.locator("table.fix-table tbody tr").count() > 0
+    page.screenshot(path=str(shots / "quality-dataset.png"), full_page=True)
+    page.goto(resource_url(server, TRIPS))
+    page.get_by_role("link", name="Metadata quality", exact=True).click()
+    page.wait_for_url("**/quality?dataset=*deelsteps*")
+    assert "Shared e-scooter trips (Voltway)" in page.locator("h1").inner_text()
+
+
+# -- the edit form ------------------------------------------------------------------------------------
+def _open_edit(page: Any, server: str, iri: str) -> None:
+    page.goto(f"{server}/edit?iri={quote(iri, safe='')}")
+    page.locator("#edit-form").wait_for()
+
+
+def test_edit_form_saves_a_change_from_the_dataset_page(page: Any, server: str, token: str, shots: Path) -> None:
+    page.goto(resource_url(server, TRIPS) + "&lang=en")
+    page.locator("#ds-h ~ .resource-actions").get_by_role("link", name="Edit").click()
+    page.wait_for_url("**/edit?iri=*")
+    assert page.locator("#title-en").input_value() == "Shared e-scooter trips (Voltway)"
+    page.fill("#title-en", "Shared e-scooter trips (Voltway, edited in the browser)")
+    page.fill("#keywords-en", "e-scooter trips, micromobility")
+    page.check("input[name=theme][value$='/ENVI']")
+    page.fill("#edit-token", token)
+    page.screenshot(path=str(shots / "edit-form.png"), full_page=True)
+    page.click("#edit-form button[type=submit]")
+    page.locator("#saved").wait_for()
+    assert page.locator("#title-en").input_value() == "Shared e-scooter trips (Voltway, edited in the browser)"
+    page.locator("#saved").get_by_role("link", name="See the dataset's page").click()
+    assert page.locator("h1").inner_text() == "Shared e-scooter trips (Voltway, edited in the browser)"
+    assert page.get_by_role("link", name="Environment").count() > 0
+
+
+def test_edit_form_shows_violations_and_saves_nothing(page: Any, server: str, token: str, shots: Path) -> None:
+    iri = BASE_URL + "/id/antwerp/dataset/verkeerstellingen"
+    version = httpx.get(f"{server}/api/sources/antwerp").json()["version"]
+    _open_edit(page, server, iri)
+    for field in page.locator("input[name^='title.']").all():
+        if field.input_value():  # the languages it has titles in are open; the others are empty
+            field.fill("")
+    page.fill("#edit-token", token)
+    page.click("#edit-form button[type=submit]")
+    error = page.locator("#form-error")
+    error.wait_for()
+    assert "break the source's shapes" in error.locator("h2").inner_text()
+    row = error.locator("table.violations tbody tr").first.inner_text()
+    assert iri in row and "dct:title" in row and "must have a title" in row
+    page.screenshot(path=str(shots / "edit-violation.png"), full_page=True)
+    assert httpx.get(f"{server}/api/sources/antwerp").json()["version"] == version
+
+
+def test_edit_form_detects_a_change_made_meanwhile(page: Any, server: str, token: str) -> None:
+    iri = BASE_URL + "/id/amsterdam/dataset/luchtkwaliteit-meetstations"
+    _open_edit(page, server, iri)
+    graph = httpx.get(f"{server}/api/sources/amsterdam").json()["graph"]
+    update = (f'WITH <{graph}> DELETE {{ <{iri}> <http://purl.org/dc/terms/title> ?t }} INSERT {{ <{iri}> '
+              f'<http://purl.org/dc/terms/title> "Air quality (changed meanwhile)"@en }} WHERE {{ <{iri}> '
+              '<http://purl.org/dc/terms/title> ?t FILTER(lang(?t) = "en") }')
+    r = httpx.post(f"{server}/sparql", content=update, headers={"Content-Type": "application/sparql-update",
+                                                                "Authorization": f"Bearer {token}"})
+    assert r.status_code == 204, r.text
+    page.fill("#title-en", "Air quality (mine)")
+    page.fill("#edit-token", token)
+    page.click("#edit-form button[type=submit]")
+    page.locator("#form-error table.conflict").wait_for()
+    assert page.locator("#form-error h2").inner_text() == "Changed by someone else"
+    row = page.locator("table.conflict tbody tr").first.inner_text()
+    assert "Air quality (changed meanwhile)" in row and "Air quality (mine)" in row
+    assert page.locator("#title-en").input_value() == "Air quality (mine)"
+    assert page.locator("#edit-token").input_value() == token  # kept for this tab by the page's script
+    page.click("#edit-form button[type=submit]")  # saving again, knowingly, replaces their title
+    page.locator("#saved").wait_for()
+    assert page.locator("#title-en").input_value() == "Air quality (mine)"
+
+
+# -- accessibility and phone width --------------------------------------------------------------------
+def main_pages(server: str) -> dict[str, str]:
+    return {
+        "home": server + "/",
+        "search": server + "/search?q=traffic+counts",
+        "dataset": resource_url(server, TRIPS),
+        "use case": resource_url(server, ESCOOTER),
+        "organisation": resource_url(server, BASE_URL + "/id/org/stad-antwerpen"),
+        "validate": server + "/validate",
+        "query": server + "/query",
+        "sources": server + "/sources",
+        "quality": server + "/quality",
+        "quality of a dataset": server + "/quality?dataset=" + quote(TRIPS, safe=""),
+        "edit": server + "/edit?iri=" + quote(TRIPS, safe=""),
+    }
+
+
+def test_main_pages_have_no_serious_accessibility_violations(page: Any, server: str) -> None:
+    """axe-core (bundled with axe-playwright-python, no download) on every main page, as a visitor sees it."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    found = []
+    for name, url in main_pages(server).items():
+        page.goto(url)
+        page.wait_for_load_state("load")
+        results = axe.run(page, options={"resultTypes": ["violations"]})
+        for v in results.response["violations"]:
+            if v["impact"] in ("serious", "critical"):
+                targets = [" ".join(map(str, n["target"])) for n in v["nodes"][:3]]
+                found.append(f"{name}: {v['id']} ({v['impact']}) {v['help']} at {targets}")
+    page.goto(server + "/")
+    page.locator("#hero-q").press_sequentially("tra", delay=20)
+    page.get_by_role("listbox").get_by_role("option").first.wait_for()
+    page.locator("#hero-q").press("ArrowDown")
+    for v in axe.run(page).response["violations"]:  # the open type-ahead list too
+        if v["impact"] in ("serious", "critical"):
+            found.append(f"type-ahead: {v['id']} ({v['impact']}) {v['help']}")
+    assert not found, "\n".join(found)
+
+
+def test_main_pages_fit_a_phone_without_horizontal_scrolling(page: Any, server: str) -> None:
+    page.set_viewport_size({"width": 375, "height": 800})
+    wide = {}
+    for name, url in main_pages(server).items():
+        page.goto(url)
+        width = page.evaluate("document.documentElement.scrollWidth")
+        if width > 375:
+            wide[name] = width
+    assert not wide, f"pages wider than the 375 px viewport: {wide}"

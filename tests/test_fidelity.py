@@ -145,3 +145,65 @@ def test_fast_predictions_agree_with_oxigraph():
             assert guess == stored[i], (lit, guess, stored[i])
         assert Canonicaliser().stored_form(lit) == stored[i]
     assert predicted > len(literals) // 3  # the fast path does cover the common forms
+
+
+def _nt(text: str, name: str = "data.nt") -> RDFInput:
+    return RDFInput.from_bytes(text.encode(), name=name, fmt=ox.RdfFormat.N_TRIPLES)
+
+
+def _isomorphic_exactly(a: bytes, b: bytes) -> bool:
+    rdflib.NORMALIZE_LITERALS = False
+    try:
+        return isomorphic(rdflib.Graph().parse(data=a, format="nt"), rdflib.Graph().parse(data=b, format="nt"))
+    finally:
+        rdflib.NORMALIZE_LITERALS = True
+
+
+def test_n_triples_go_through_oxigraphs_bulk_loader_and_come_back_as_loaded(store):
+    from agora.kg.fidelity import FidelityRecorder
+    from agora.kg.loader import load_natively
+
+    lines = [f'<http://ex/s{i}> <http://ex/p> "{lex}"^^<{XSD}{dt}> .' for i, (dt, lex) in enumerate(NON_CANONICAL)]
+    lines += ['<http://ex/d> <http://ex/size> "012"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> .',
+              '<http://ex/d> <http://ex/size> "12"^^<http://www.w3.org/2001/XMLSchema#integer> .',
+              '<http://ex/d> <http://ex/period> _:p .',
+              f'_:p <http://ex/start> "2024-01-01"^^<{XSD}date> .',  # canonical already: fine on a blank node
+              '<http://ex/d> <http://ex/note> "mentions ^^<http://www.w3.org/2001/XMLSchema#int> in text" .']
+    text = "\n".join(lines) + "\n"
+    # The native path is taken for this document...
+    graph = ox.NamedNode("urn:probe")
+    holder = type("S", (), {"ox": ox.Store()})()
+    assert load_natively(holder, _nt(text), graph, FidelityRecorder(), None)
+    assert sum(1 for _ in holder.ox.quads_for_pattern(None, None, None, graph)) == len(lines) - 1  # 2 collide
+    # ...and what comes back is exactly what was loaded.
+    load_documents(store, [_nt(text)], name="native", validate=False)
+    assert _isomorphic_exactly(store.export("native", ox.RdfFormat.N_TRIPLES), text.encode())
+
+
+def test_a_rewritten_literal_on_a_blank_node_takes_the_streaming_path(store):
+    from agora.kg.fidelity import FidelityRecorder
+    from agora.kg.loader import load_natively
+
+    text = (f'<http://ex/d> <http://ex/checksum> _:c .\n_:c <http://ex/size> "0042"^^<{XSD}nonNegativeInteger> .\n'
+            f'_:c <http://ex/ok> "true"^^<{XSD}boolean> .\n')
+    holder = type("S", (), {"ox": ox.Store()})()
+    assert not load_natively(holder, _nt(text), ox.NamedNode("urn:probe"), FidelityRecorder(), None)
+    assert len(holder.ox) == 0  # nothing was written before the decision
+    load_documents(store, [_nt(text)], name="blank", validate=False)
+    assert _isomorphic_exactly(store.export("blank", ox.RdfFormat.N_TRIPLES), text.encode())
+
+
+def test_two_n_triples_files_never_share_blank_nodes(store):
+    text = '<http://ex/d> <http://ex/period> _:b1 .\n_:b1 <http://ex/label> "x" .\n'
+    load_documents(store, [_nt(text, "a.nt"), _nt(text, "b.nt")], name="two", validate=False)
+    assert store.require("two").current.triples == 4
+
+
+def test_a_syntax_error_in_n_triples_names_the_line(store):
+    from agora.kg.errors import RDFSyntaxError
+
+    text = "".join(f'<http://ex/s{i}> <http://ex/p> "{i}" .\n' for i in range(50)) + "<http://ex/broken> <p .\n"
+    with pytest.raises(RDFSyntaxError) as err:
+        load_documents(store, [_nt(text, "dump.nt")], name="broken", validate=False)
+    assert "line 51" in str(err.value)
+    assert store.get("broken") is None

@@ -2,6 +2,11 @@
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+from collections import Counter
 from pathlib import Path
 
 import pytest
@@ -221,3 +226,158 @@ def test_anonymous_shapes_from_a_load_resolve_too(tmp_path):
     info = profiles.get_profile(name, tmp_path / "data")
     assert not info.builtin and len(info.files) == 1
     assert profiles.validator(name, tmp_path / "data").validate_graph(_graph(MINIMAL)).violations
+
+
+# ---------------------------------------------------------------------------------------------- agora profile
+
+
+OFFICIAL = SHARED / "dcat-ap" / "releases" / "3.0.1" / "html" / "shacl"
+
+
+def _profile_cli(*args: str, data_dir: Path) -> subprocess.CompletedProcess[str]:
+    """`agora profile ARGS` in a subprocess, as a user runs it (the command group on its own)."""
+    code = "from agora.api.cli_profiles import profile_app; profile_app(prog_name='agora profile')"
+    env = {**os.environ, "AGORA_DATA_DIR": str(data_dir), "COLUMNS": "200"}
+    return subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, env=env, timeout=120)
+
+
+def _documents_and_graph(text: str) -> tuple[list[object], rdflib.Graph]:
+    from agora.kg.rdfio import RDFInput
+
+    return ([RDFInput.from_bytes(text.encode(), name="data.ttl", fmt=__import__("pyoxigraph").RdfFormat.TURTLE)],
+            rdflib.Graph().parse(data=text, format="turtle"))
+
+
+@pytest.mark.skipif(not (OFFICIAL / "shapes.ttl").exists(), reason="reference data missing")
+def test_cli_registers_the_official_shapes_and_validation_is_pyshacl_identical(tmp_path):
+    from agora.kg.validation import validate_documents
+
+    from .shacl_support import dcat_ap_examples, generate_catalog, run_pyshacl
+
+    data_dir = tmp_path / "data"
+    r = _profile_cli("add", "dcat-ap-official@3.0.1", str(OFFICIAL / "shapes.ttl"), str(OFFICIAL / "range.ttl"),
+                     "--description", "The official DCAT-AP 3.0.1 shapes", data_dir=data_dir)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "registered profile dcat-ap-official@3.0.1" in r.stdout
+    r = _profile_cli("list", "--format", "json", data_dir=data_dir)
+    official = {p["name"]: p for p in json.loads(r.stdout)}["dcat-ap-official@3.0.1"]
+    assert official["files"] == ["00-shapes.ttl", "01-range.ttl"]
+    assert not official["builtin"] and not official["background_default"]
+    assert "dcat-ap-official@3.0.1" in _profile_cli("list", data_dir=data_dir).stdout
+
+    shapes = rdflib.Graph()
+    for f in ("shapes.ttl", "range.ttl"):
+        shapes.parse(OFFICIAL / f)
+    texts = [p.read_text() for p in dcat_ap_examples()[:4]]
+    catalog = rdflib.Graph().parse(data=generate_catalog(16, invalid_every=2), format="nt")
+    texts.append(catalog.serialize(format="turtle"))
+    compared = 0
+    for text in texts:
+        docs, graph = _documents_and_graph(text)
+        ours = Counter(x.key() for x in validate_documents(docs, profile="dcat-ap-official@3.0.1",
+                                                           data_dir=data_dir).results)
+        _conforms, theirs = run_pyshacl(graph, shapes)
+        assert ours == theirs, (ours - theirs, theirs - ours)
+        compared += sum(ours.values())
+    assert compared > 100  # the catalog with broken records gives plenty of results to compare
+
+    r = _profile_cli("remove", "dcat-ap-official@3.0.1", data_dir=data_dir)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "dcat-ap-official@3.0.1" not in _profile_cli("list", data_dir=data_dir).stdout
+    r = _profile_cli("remove", "dcat-ap-official@3.0.1", data_dir=data_dir)
+    assert r.returncode == 2 and "no registered profile" in r.stderr
+    r = _profile_cli("remove", "dcat-ap@3.0.1", data_dir=data_dir)
+    assert r.returncode == 2 and "built in" in r.stderr
+
+
+def test_cli_background_files_type_the_terms_the_shapes_refer_to(tmp_path):
+    from agora.kg.validation import validate_documents
+
+    data_dir = tmp_path / "data"
+    shapes = tmp_path / "licences.ttl"
+    shapes.write_text("""@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix dct: <http://purl.org/dc/terms/> .
+        @prefix dcat: <http://www.w3.org/ns/dcat#> .
+        <https://city.example/shapes#Dist> a sh:NodeShape ; sh:targetClass dcat:Distribution ;
+          sh:property [ sh:path dct:license ; sh:class dct:LicenseDocument ] ,
+                      [ sh:path dcat:accessURL ; sh:minCount 1 ] .""")
+    vocabulary = tmp_path / "licence-table.ttl"
+    vocabulary.write_text("""@prefix dct: <http://purl.org/dc/terms/> .
+        <http://publications.europa.eu/resource/authority/licence/CC0> a dct:LicenseDocument .""")
+    data = """@prefix dct: <http://purl.org/dc/terms/> . @prefix dcat: <http://www.w3.org/ns/dcat#> .
+        @prefix licence: <http://publications.europa.eu/resource/authority/licence/> .
+        <https://x.example/d1> a dcat:Distribution ; dct:license licence:CC0 .
+        <https://x.example/d2> a dcat:Distribution ; dct:license <https://x.example/my-licence> ;
+            dcat:accessURL <https://x.example/file> ."""
+    assert _profile_cli("add", "plain@1", str(shapes), data_dir=data_dir).returncode == 0
+    r = _profile_cli("add", "typed@1", str(shapes), "--background", str(vocabulary), data_dir=data_dir)
+    assert r.returncode == 0 and "1 background file" in r.stdout, r.stdout + r.stderr
+    assert profiles.get_profile("typed@1", data_dir).background_default
+
+    def components(profile: str) -> set[tuple[str, str]]:
+        docs, _ = _documents_and_graph(data)
+        report = validate_documents(docs, profile=profile, data_dir=data_dir)
+        return {(str(x.focus_node), str(x.source_constraint_component).split("#")[1]) for x in report.results}
+
+    plain = components("plain@1")
+    assert ("https://x.example/d1", "ClassConstraintComponent") in plain
+    # The registered vocabulary types CC0: only that result goes; the unknown licence still fails.
+    assert components("typed@1") == plain - {("https://x.example/d1", "ClassConstraintComponent")}
+    assert ("https://x.example/d2", "ClassConstraintComponent") in plain
+
+    # Stored data validated with the profile reads the same background (installed once in the store).
+    from agora.kg.config import load_settings
+    from agora.kg.loader import load_files
+    from agora.kg.store import AgoraStore
+    from agora.kg.validation import validate_source
+
+    doc = tmp_path / "data.ttl"
+    doc.write_text(data)
+    store = AgoraStore(load_settings(data_dir))
+    try:
+        load_files(store, [doc], name="dists", profile="typed@1", validate=False)
+        report = validate_source(store, "dists")
+        stored = {(str(x.focus_node), str(x.source_constraint_component).split("#")[1]) for x in report.results}
+        assert stored == components("typed@1")
+    finally:
+        store.close()
+
+
+def test_a_profile_in_use_is_only_removed_with_force(tmp_path):
+    from agora.kg.config import load_settings
+    from agora.kg.loader import load_files
+    from agora.kg.store import AgoraStore
+
+    data_dir = tmp_path / "data"
+    src = tmp_path / "city-shapes.ttl"
+    src.write_text(CUSTOM)
+    assert _profile_cli("add", "my-city@1.0", str(src), data_dir=data_dir).returncode == 0
+    doc = tmp_path / "catalog.ttl"
+    doc.write_text(MINIMAL.replace('dct:title "Bins"@en', 'dct:title "Bins"@en ; dct:identifier "bins"'))
+    store = AgoraStore(load_settings(data_dir))
+    try:
+        load_files(store, [doc], name="city", profile="my-city@1.0")
+    finally:
+        store.close()
+    r = _profile_cli("remove", "my-city@1.0", data_dir=data_dir)
+    assert r.returncode == 2 and "city" in r.stderr, r.stdout + r.stderr
+    assert _profile_cli("remove", "my-city@1.0", "--force", data_dir=data_dir).returncode == 0
+
+
+def test_http_register_with_background_and_remove_with_admin_scope(tmp_path):
+    from fastapi.testclient import TestClient
+
+    from agora.api.app import create_app
+    from agora.kg.config import load_settings
+
+    app = create_app(load_settings(tmp_path / "data"), load_demo=False)
+    write = app.state.ops.create_token("write")[1]
+    admin = app.state.ops.create_token("admin")[1]
+    with TestClient(app) as client:
+        files = [("shapes", ("s.ttl", CUSTOM.encode())), ("background", ("v.ttl", b"<urn:x:a> a <urn:x:C> ."))]
+        r = client.post("/api/profiles/my-city@2", files=files, headers={"Authorization": f"Bearer {write}"})
+        assert r.status_code == 200, r.text
+        assert r.json()["background_files"] == ["bg-00-01-v.ttl"] and r.json()["background_default"]
+        assert client.delete("/api/profiles/my-city@2", headers={"Authorization": f"Bearer {write}"}).status_code == 403
+        r = client.delete("/api/profiles/my-city@2", headers={"Authorization": f"Bearer {admin}"})
+        assert r.status_code == 200, r.text
+        assert "my-city@2" not in {p["name"] for p in client.get("/api/profiles").json()}

@@ -256,3 +256,183 @@ def test_cli(demo_dir, tmp_path):
     assert res.exit_code == 0 and "What to fix" in res.output
     res = runner.invoke(app, ["quality", "--source", "nowhere", "--data-dir", str(data)])
     assert res.exit_code == 2
+
+
+# ---------------------------------------------------------------------------------------------- link checks
+
+
+class _Site:
+    """A real HTTP server on 127.0.0.1: /ok, /missing (404), /nohead (405 to HEAD), /slow, /redirect, /wait."""
+
+    def __init__(self) -> None:
+        import http.server
+        import threading
+        import time
+
+        site = self
+        self.requests: list[tuple[str, str, float]] = []
+        self.in_flight = 0
+        self.max_in_flight = 0
+        self.lock = threading.Lock()
+
+        class Handler(http.server.BaseHTTPRequestHandler):
+            def log_message(self, *args: object) -> None:
+                pass
+
+            def _answer(self) -> None:
+                with site.lock:
+                    site.requests.append((self.command, self.path, time.monotonic()))
+                    site.in_flight += 1
+                    site.max_in_flight = max(site.max_in_flight, site.in_flight)
+                try:
+                    path = self.path.split("?")[0]
+                    if path == "/slow":
+                        time.sleep(3)
+                    if path == "/wait":
+                        time.sleep(0.3)
+                    if path == "/nohead" and self.command == "HEAD":
+                        code = 405
+                    elif path == "/nohead":
+                        code = 206 if self.headers.get("Range") == "bytes=0-0" else 200
+                    elif path == "/missing":
+                        code = 404
+                    elif path == "/redirect":
+                        code = 302
+                    else:
+                        code = 200
+                    self.send_response(code)
+                    if code == 302:
+                        self.send_header("Location", "/ok")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                finally:
+                    with site.lock:
+                        site.in_flight -= 1
+
+            do_HEAD = _answer  # noqa: N815
+            do_GET = _answer  # noqa: N815
+
+        self.server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+
+
+@pytest.fixture
+def site():
+    s = _Site()
+    yield s
+    s.close()
+
+
+def test_link_checker_statuses_timeouts_and_the_address_guard(site):
+    from agora.kg.linkcheck import LinkChecker, LinkCheckOptions
+
+    options = LinkCheckOptions(concurrency=4, per_host_interval=0.0, connect_timeout=1, read_timeout=0.5)
+    urls = [f"{site.base}/{p}" for p in ("ok", "missing", "nohead", "slow", "redirect")]
+    with LinkChecker(["127.0.0.1"], options) as checker:
+        started = __import__("time").monotonic()
+        results = {r.url.rsplit("/", 1)[1]: r for r in checker.check_all(urls)}
+        assert __import__("time").monotonic() - started < 2.5  # the slow URL timed out, nobody waited 3 s
+        refused = checker.check("http://10.255.255.1/private")  # private and not allowed: never contacted
+    assert (results["ok"].status, results["ok"].ok, results["ok"].method) == (200, True, "HEAD")
+    assert (results["missing"].status, results["missing"].ok) == (404, False)
+    assert (results["nohead"].status, results["nohead"].ok, results["nohead"].method) == (206, True, "GET")
+    assert (results["redirect"].status, results["redirect"].ok) == (302, True)  # 3xx counts, not followed
+    assert results["slow"].status is None and not results["slow"].ok and "timed out" in results["slow"].error
+    assert not refused.ok and refused.status is None and refused.error.startswith("refused")
+    assert ("GET", "/ok") not in {(m, p) for m, p, _ in site.requests}  # HEAD sufficed, redirect not followed
+    # Without the host on the allowlist, loopback is refused too and the server sees nothing.
+    before = len(site.requests)
+    with LinkChecker([], options) as checker:
+        r = checker.check(f"{site.base}/ok")
+    assert not r.ok and r.error.startswith("refused") and len(site.requests) == before
+
+
+def test_link_checks_are_rate_limited_per_host_and_concurrency_bounded(site):
+    from agora.kg.linkcheck import LinkChecker, LinkCheckOptions
+
+    with LinkChecker(["127.0.0.1"], LinkCheckOptions(concurrency=8, per_host_interval=0.15)) as checker:
+        checker.check_all([f"{site.base}/ok?{i}" for i in range(5)])
+    starts = sorted(t for _, _, t in site.requests)
+    # Request starts are 0.15 s apart (arrival at the server jitters by a few milliseconds).
+    assert starts[-1] - starts[0] >= 4 * 0.15 - 0.02, starts
+    assert all(b - a >= 0.1 for a, b in zip(starts, starts[1:], strict=False)), starts
+    site.requests.clear()
+    with LinkChecker(["127.0.0.1"], LinkCheckOptions(concurrency=2, per_host_interval=0.0)) as checker:
+        checker.check_all([f"{site.base}/wait?{i}" for i in range(6)])
+    assert site.max_in_flight == 2 and len(site.requests) == 6
+
+
+def _linked_catalog(base: str) -> str:
+    return PREFIXES + f"""
+<https://example.org/linked> a dcat:Dataset ; dct:title "Linked"@en ; dct:description "Links."@en ;
+    dcat:distribution <https://example.org/linked/a> , <https://example.org/linked/b> .
+<https://example.org/linked/a> a dcat:Distribution ; dcat:accessURL <{base}/ok> ; dcat:downloadURL <{base}/missing> .
+<https://example.org/linked/b> a dcat:Distribution ; dcat:accessURL <{base}/nohead> ;
+    dcat:downloadURL <http://10.255.255.1/data.csv> .
+"""
+
+
+def test_cli_linkcheck_feeds_the_reachability_scores(tmp_path, site):
+    from agora.kg.config import load_settings
+    from agora.kg.opsdb import OpsDB
+    from agora.kg.store import AgoraStore
+
+    from .conftest import run_cli
+
+    data_dir = tmp_path / "data"
+    store = AgoraStore(load_settings(data_dir))
+    try:
+        _load(store, tmp_path, "linked", _linked_catalog(site.base), validate=False)
+    finally:
+        store.close()
+    env = {"AGORA_ALLOW_HOSTS": "127.0.0.1"}
+    before = json.loads(run_cli("quality", "--dataset", "https://example.org/linked", "--format", "json",
+                                data_dir=data_dir, env=env).stdout)
+    assert set(before["not_checked"]) >= {"access_url_reachable", "download_url_reachable"}
+    r = run_cli("quality", "linkcheck", "--source", "linked", "--limit", "3", "--per-host-interval", "0",
+                data_dir=data_dir, env=env)
+    assert r.returncode == 0, r.stdout + r.stderr
+    assert "checked 3 of 4 URLs" in r.stdout and "1 left" in r.stdout
+    r = run_cli("quality", "linkcheck", "--source", "linked", "--format", "json", "--per-host-interval", "0",
+                data_dir=data_dir, env=env)
+    summary = json.loads(r.stdout)
+    assert (summary["checked"], summary["reachable"], summary["refused"]) == (4, 2, 1)
+    rows = OpsDB(data_dir / "ops.sqlite").link_checks()
+    assert rows[f"{site.base}/missing"]["status"] == 404 and rows[f"{site.base}/ok"]["ok"]
+    assert rows["http://10.255.255.1/data.csv"]["error"].startswith("refused") and rows[f"{site.base}/ok"]["checked_at"]
+    after = json.loads(run_cli("quality", "--dataset", "https://example.org/linked", "--format", "json",
+                               data_dir=data_dir, env=env).stdout)
+    # Both distributions have a reachable access URL (50 points); neither download URL answered 2xx/3xx.
+    assert after["not_checked"] == [] or "dcat_ap_compliance" in after["not_checked"]
+    points = {x["indicator"]: x for x in after["lost"]}
+    assert "access_url_reachable" not in points
+    assert points["download_url_reachable"]["points"] == 0 and not points["download_url_reachable"]["not_checked"]
+    assert after["dimensions"]["accessibility"]["score"] == 50 + 20
+
+
+def test_http_linkcheck_needs_an_admin_token(tmp_path, site):
+    from fastapi.testclient import TestClient
+
+    from agora.api.app import create_app
+    from agora.kg.config import load_settings
+
+    settings = load_settings(tmp_path / "data", allow_hosts=["127.0.0.1"])
+    app = create_app(settings, load_demo=False)
+    write = app.state.ops.create_token("write")[1]
+    admin = app.state.ops.create_token("admin")[1]
+    with TestClient(app) as client:
+        _load(app.state.store, tmp_path, "linked", _linked_catalog(site.base), validate=False)
+        assert client.post("/api/quality/linkcheck").status_code == 401
+        r = client.post("/api/quality/linkcheck", headers={"Authorization": f"Bearer {write}"})
+        assert r.status_code == 403
+        r = client.post("/api/quality/linkcheck", params={"source": "linked", "per_host_interval": 0},
+                        headers={"Authorization": f"Bearer {admin}"})
+        assert r.status_code == 200, r.text
+        assert (r.json()["checked"], r.json()["reachable"], r.json()["refused"]) == (4, 2, 1)
+        q = client.get("/api/quality", params={"dataset": "https://example.org/linked"}).json()
+        assert q["link_check"]["checked"] and q["dimensions"]["accessibility"]["score"] == 70

@@ -12,7 +12,7 @@ from typing import Any
 
 from cross_web import HTTPException
 from fastapi import APIRouter, Request, Response
-from fastapi.responses import PlainTextResponse
+from fastapi.responses import HTMLResponse, PlainTextResponse
 from strawberry.fastapi import GraphQLRouter
 
 from agora.kg.store import AgoraStore
@@ -53,6 +53,23 @@ class AgoraGraphQLRouter(GraphQLRouter):
             if exc.status_code == 400 and request_adapter.method == "GET" and "not allowed when using" in exc.reason:
                 raise HTTPException(405, exc.reason) from exc
             raise
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        """GraphiQL, with the page language declared (screen readers need it; axe checks it)."""
+        return HTMLResponse(self.graphql_ide_html.replace("<html>", '<html lang="en">', 1))
+
+    def decode_json(self, data: str | bytes) -> object:
+        """As strawberry's, but a body that is not UTF-8, or JSON that is not an object (`2690`), is a 400
+        like any other unparsable request (strawberry would fail on it with a 500)."""
+        import json
+
+        try:
+            value = json.loads(data)
+        except UnicodeDecodeError as exc:
+            raise json.JSONDecodeError(f"the body is not UTF-8 ({exc.reason})", "", exc.start) from None
+        if not isinstance(value, dict):
+            raise HTTPException(400, "expected a JSON object (the request body, or the `variables` parameter)")
+        return value
 
     def create_response(self, response_data: Any, sub_response: Response) -> Response:
         response = super().create_response(response_data, sub_response)

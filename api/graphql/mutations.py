@@ -81,7 +81,10 @@ def _authorize(request: Any, name: str) -> Any:
 
 
 def _document(body: str, fmt: str, settings: Any) -> RDFInput:
-    data = body.encode("utf-8")
+    try:
+        data = body.encode("utf-8")
+    except UnicodeEncodeError as exc:  # a lone surrogate ("\udc80" in the JSON request) is the caller's error
+        raise BadInput(f"the body is not valid Unicode: {exc.reason} at character {exc.start}") from None
     if len(data) > settings.max_body_bytes:
         raise BadInput(f"body larger than the limit of {settings.max_body_bytes} bytes")
     return RDFInput.from_bytes(data, name="graphql body", fmt=parse_format(fmt))

@@ -23,7 +23,7 @@
   function showToken() {
     const has = !!sessionStorage.getItem(KEY);
     tokenState.textContent = has ? "A token is set for this tab." : "No token set.";
-    document.querySelectorAll("[data-delete]").forEach(function (b) { b.hidden = !has; });
+    document.querySelectorAll("[data-delete], [data-harvest], [data-rollback]").forEach(function (b) { b.hidden = !has; });
   }
   tokenInput.value = sessionStorage.getItem(KEY) || "";
   showToken();
@@ -117,6 +117,43 @@
                              : problem(res), "error");
       renderReport(res.data.report);
     }
+  });
+
+  document.querySelectorAll("[data-harvest]").forEach(function (button) {
+    button.addEventListener("click", async function () {
+      const name = button.dataset.harvest;
+      button.disabled = true;
+      say("Harvesting " + name + "…");
+      let res = await call("POST", "/api/harvest/sources/" + encodeURIComponent(name) + "/run");
+      while (res.ok && res.data.status === "running") {
+        say("Harvesting " + name + ": " + (res.data.pages || 0) + " page(s), " + (res.data.records || 0) + " records…");
+        await new Promise(function (r) { setTimeout(r, 700); });
+        res = await call("GET", "/api/harvest/runs/" + encodeURIComponent(res.data.id));
+      }
+      button.disabled = false;
+      if (res.ok && res.data.status === "ok") {
+        const d = res.data;
+        sessionStorage.setItem(FLASH, "Harvested " + name + ": " + d.records + " records, " + d.rejected +
+          " rejected; " + d.added + " added, " + d.changed + " changed, " + d.removed + " removed.");
+        location.reload();
+      } else {
+        say(res.ok ? "The harvest of " + name + " failed: " + res.data.error : problem(res), "error");
+      }
+    });
+  });
+
+  document.querySelectorAll("[data-rollback]").forEach(function (button) {
+    button.addEventListener("click", async function () {
+      const name = button.dataset.rollback;
+      if (!window.confirm("Make the previous version of " + name + " current again?")) return;
+      const res = await call("POST", "/api/sources/" + encodeURIComponent(name) + "/rollback");
+      if (res.ok) {
+        sessionStorage.setItem(FLASH, "Rolled " + name + " back to version " + res.data.version + ".");
+        location.reload();
+      } else {
+        say(problem(res), "error");
+      }
+    });
   });
 
   document.querySelectorAll("[data-delete]").forEach(function (button) {

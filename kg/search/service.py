@@ -14,6 +14,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
 import tantivy
 
 from ..errors import BadInput
@@ -192,7 +193,15 @@ class SearchService:
         return parts[0][1] if len(parts) == 1 else tantivy.Query.boolean_query(parts)
 
     def _visible(self, types: list[str] | None) -> tantivy.Query:
-        return self.builder.any_of(S.TYPE, types or S.RESULT_TYPES)
+        """Result types asked for, without the duplicates of records another source also has."""
+        from ..duplicates import duplicate_iris
+
+        kinds = self.builder.any_of(S.TYPE, types or S.RESULT_TYPES)
+        duplicates = duplicate_iris(self.store)
+        if not duplicates:
+            return kinds
+        return tantivy.Query.boolean_query([(tantivy.Occur.Must, kinds),
+                                            (tantivy.Occur.MustNot, self.builder.any_of(S.IRI, duplicates))])
 
     def _filters(self, searcher: tantivy.Searcher, req: SearchRequest, usable: set[str] | None, key: object,
                  warnings: list[str]) -> list[tantivy.Query]:
@@ -234,6 +243,7 @@ class SearchService:
         iris, warning = self.facets.resolve(searcher, "city", place, key)
         if warning:
             warnings.append(warning)
+        iris = [i for i in iris if _is_iri(i)]  # an unknown name ("*") names no place; never put it in a query
         parts = set(iris)
         graphs = self.store.public_physical_graphs()
         for iri in iris:
@@ -362,6 +372,14 @@ class SearchService:
         hits.sort(key=lambda h: h.title.lower())
         return SearchResponse(query=f"usecases:{iri}", total=result.count, page=1, size=len(hits), results=hits,
                               took_ms=round((time.perf_counter() - started) * 1000, 2))
+
+
+def _is_iri(value: str) -> bool:
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        return False
+    return True
 
 
 def _must(scoring: tantivy.Query, filters: list[tantivy.Query]) -> tantivy.Query:

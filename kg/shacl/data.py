@@ -40,11 +40,15 @@ class DataAccess:
         data_graphs: Sequence[ox.NamedNode | ox.BlankNode | ox.DefaultGraph],
         background_graphs: Sequence[ox.NamedNode | ox.BlankNode | ox.DefaultGraph] = (),
         restore: Restore | None = None,
+        restore_predicates: Collection[str] | None = None,
     ) -> None:
         self.store = store
         self.graphs = list(dict.fromkeys(data_graphs))
         self.type_graphs = list(dict.fromkeys([*self.graphs, *background_graphs]))
         self.restore = restore
+        # Predicates (IRIs) whose literals ``restore`` may change; None: any predicate.
+        self.restore_predicates = None if restore_predicates is None else frozenset(restore_predicates)
+        self.cache: dict[object, object] = {}  # per-validation memo for planners (pushdown)
         self._multi = len(self.graphs) > 1
         self._subclasses: dict[OxTerm, list[OxTerm]] | None = None
         self._closure: dict[OxTerm, frozenset[OxTerm]] = {}

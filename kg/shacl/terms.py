@@ -62,7 +62,9 @@ class ToRdflib:
             return hit
         out: RdfTerm
         if isinstance(term, ox.NamedNode):
-            out = URIRef(term.value)
+            # pyoxigraph only holds valid IRIs, so rdflib's own check (and its cost, a third of
+            # the conversion) is skipped: this is what URIRef(value) builds for a valid IRI.
+            out = str.__new__(URIRef, term.value)
         elif isinstance(term, ox.BlankNode):
             out = BNode(term.value)
         elif isinstance(term, ox.Literal):
@@ -79,6 +81,8 @@ class ToRdflib:
             raise TypeError(f"unsupported term {term!r}")
         self._cache[term] = out
         return out
+
+    convert = __call__
 
 
 def _ill_typed_literal(lexical: str, datatype: URIRef) -> Literal:
