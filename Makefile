@@ -21,7 +21,7 @@ serve: setup
 
 test: setup
 	$(BIN)/ruff check kg api tests bench
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 --dist loadfile -q
 
 lint: setup
 	$(BIN)/ruff check kg api tests bench

@@ -39,7 +39,8 @@ def instances(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Itera
 
 
 def _register(a: Agora, name: str, url: str) -> None:
-    r = httpx.post(a.url + "/api/harvest/sources", headers=a.auth, json={"name": name, "url": url, "kind": "agora"})
+    r = httpx.post(a.url + "/api/harvest/sources", headers=a.auth,
+                   json={"name": name, "url": url, "kind": "agora", "replace": True})
     assert r.status_code == 201, r.text
 
 
@@ -133,8 +134,9 @@ def test_only_admins_register_sources_and_writers_run_only_their_own(instances: 
     made = cli("token", "create", "--scope", "write", "--name", "curator", data_dir=a.data_dir)
     writer = {"Authorization": "Bearer " + made.stdout.strip().splitlines()[-1]}
     assert httpx.post(a.url + "/api/harvest/sources", json=spec, headers=writer).status_code == 403
-    # The admin who registered "b" owns it: another curator cannot run it.
-    assert httpx.post(a.url + "/api/harvest/sources/b/run", headers=writer).status_code == 403
+    # The admin who registers a source owns it: another curator cannot run it.
+    _register(a, "admins-own", b.url)
+    assert httpx.post(a.url + "/api/harvest/sources/admins-own/run", headers=writer).status_code == 403
 
 
 def test_a_sparql_endpoint_is_harvested_with_a_construct_query(instances: tuple[Agora, Agora, Agora]) -> None:

@@ -37,10 +37,10 @@ class HarvestService:
     def start(self, *, scheduler_interval: float = 30.0) -> None:
         """Start following the store (feed) and the schedule; marks runs a dead process left as failed."""
         self.registry.abandon_running()
+        self._catch_up()  # before serving: what changed while no server ran (CLI loads) is in the feed
         self.store.listeners.append(self._on_change)
         self._feed_thread = threading.Thread(target=self._feed_loop, name="agora-change-feed", daemon=True)
         self._feed_thread.start()
-        self._dirty.set()
         self._scheduler = Scheduler(self.registry.claim_due, lambda name: self.run(name, user="scheduler",
                                                                                   trigger="schedule"),
                                     interval=scheduler_interval)
@@ -68,13 +68,17 @@ class HarvestService:
                 return
             self._dirty.clear()
             try:
-                with self.store.write_lock:  # the versions cannot move while they are digested
-                    if self.feed.catch_up():
-                        from ..duplicates import relink
-
-                        relink(self.store, harvested={h.name for h in self.registry.all()})
+                self._catch_up()
             except Exception:  # pragma: no cover - the next change or read retries
                 log.exception("change feed catch-up")
+
+    def _catch_up(self) -> None:
+        """Bring the feed and the duplicate links up to the store's current versions."""
+        from ..duplicates import relink
+
+        with self.store.write_lock:  # the versions cannot move while they are digested
+            if self.feed.catch_up():
+                relink(self.store, harvested={h.name for h in self.registry.all()})
 
     def changes(self, since: str | None, *, limit: int, source: str | None) -> Any:
         with self.store.write_lock:

@@ -178,25 +178,34 @@ class Validator:
             if shape.foreign:
                 extra.extend(self._fallback(ev, shape, restrict, conv))
                 continue
-            focus = targets.focus_nodes(ev, shape.targets, restrict)
+            pattern = pushdown.focus_pattern(data, shape.targets) if restrict is None and self.use_pushdown else None
+            focus: set[OxTerm] | pushdown.LazyFocus
+            if pattern is not None and not shape.targets.nodes:
+                # Decoded only if something needs the nodes themselves (results to attribute, shapes
+                # the evaluator runs): 10^5 periods of time whose dates all conform are never read.
+                focus = pushdown.LazyFocus(lambda s=shape: targets.focus_nodes(ev, s.targets, None),
+                                           lambda p=pattern: pushdown.count_pattern(data, p))
+            else:
+                focus = targets.focus_nodes(ev, shape.targets, restrict)
             if not focus:
                 continue
-            pattern = pushdown.focus_pattern(data, shape.targets) if restrict is None and self.use_pushdown else None
             if shape.is_property:
                 tasks.append(pushdown.Task(shape, focus, pattern))
                 continue
-            node_vm = ValueMap(focus)
+            node_vm: ValueMap | None = None
             for c in shape.constraints:
                 if isinstance(c, PropertyC):
                     if not c.shape.deactivated:
                         tasks.append(pushdown.Task(c.shape, focus, pattern))
                 else:
+                    if node_vm is None:
+                        node_vm = ValueMap(pushdown.members(focus))
                     raw.extend(c.check(ev, shape, node_vm))
         grouped: dict[tuple[str, bool], list[pushdown.Task]] = {}
         for t in tasks:
             key = step_key(t.shape.path) if t.shape.path is not None else None
             if key is None:
-                raw.extend(ev.validate(t.shape, t.focus))
+                raw.extend(ev.validate(t.shape, pushdown.members(t.focus)))
             else:
                 grouped.setdefault(key, []).append(t)
         for (iri, forward), group in grouped.items():
@@ -227,14 +236,15 @@ class Validator:
         ev: Evaluator, predicate: ox.NamedNode, forward: bool, group: list[pushdown.Task]
     ) -> list[RawResult]:
         """One fetch along ``predicate`` for the union of the group's focus sets."""
-        distinct = list({id(t.focus): t.focus for t in group}.values())
+        distinct = list({id(t.focus): pushdown.members(t.focus) for t in group}.values())
         union = distinct[0] if len(distinct) == 1 else set().union(*distinct)
         fetch = ev.data.objects if forward else ev.data.subjects
         groups = fetch(predicate, union)
         out: list[RawResult] = []
         for t in group:
-            exact = len(t.focus) == len(union)  # focus ⊆ union, so equal size means equal
-            out.extend(ev.validate(t.shape, t.focus, ValueMap(t.focus, groups, exact=exact)))
+            focus = pushdown.members(t.focus)
+            exact = len(focus) == len(union)  # focus ⊆ union, so equal size means equal
+            out.extend(ev.validate(t.shape, focus, ValueMap(focus, groups, exact=exact)))
         return out
 
 
@@ -301,7 +311,7 @@ class LazyResults:
             }
 
         def one(r: RawResult) -> ValidationResult:
-            key = (r.shape.uid, id(r.constraint), r.value, r.path, r.messages, r.source_constraint)
+            key = r[1:]  # everything but the focus node (shapes and constraints hash by identity)
             t = templates.get(key)
             if t is None:
                 t = templates[key] = template(r)
