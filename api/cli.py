@@ -29,11 +29,13 @@ app.add_typer(token_app, name="token")
 
 from .cli_harvest import harvest_app, source_app  # noqa: E402
 from .cli_policy import policy_app  # noqa: E402
+from .cli_profiles import profile_app  # noqa: E402
 from .cli_quality import quality_command  # noqa: E402
 from .cli_search import search_app  # noqa: E402
 
 app.add_typer(policy_app, name="policy")
 app.add_typer(source_app, name="source")
+app.add_typer(profile_app, name="profile")
 app.command("quality")(quality_command)
 for _command in [*search_app.registered_commands, *harvest_app.registered_commands]:  # top-level commands
     app.registered_commands.append(_command)
