@@ -55,6 +55,7 @@ class ToRdflib:
 
     def __init__(self, overrides: dict[OxTerm, RdfTerm] | None = None) -> None:
         self._cache: dict[OxTerm, RdfTerm] = dict(overrides) if overrides else {}
+        self.cached = self._cache.get  # the converted term if known, else None (no conversion)
 
     def __call__(self, term: OxTerm) -> RdfTerm:
         hit = self._cache.get(term)
