@@ -10,7 +10,13 @@ for those the violating rows can be selected in SPARQL:
 * class: ``?s p ?o MINUS { ?o rdf:type ?t VALUES ?t {closure} }``, a hash anti-join;
 * maxCount: ``GROUP BY ?s HAVING (COUNT(?o) > n)``;
 * minCount: ``<focus pattern> MINUS { ?f p ?o }``, which needs the focus set as a SPARQL
-  pattern (class, subjectsOf and IRI node targets).
+  pattern (class, subjectsOf and IRI node targets);
+* "is text": sh:datatype xsd:string or rdf:langString, alone or as the alternatives of an sh:or,
+  directly or through sh:node (DCAT-AP profiles put this on every title and description, whose
+  values are all distinct): ``FILTER(!isLiteral(?o) || !(datatype(?o) IN (...)))``, a plain scan.
+  These datatypes have no ill-formed lexical forms, and Oxigraph's canonicalisation never turns
+  a string into a non-string or back, so the filter answers the same on stored data as on the
+  loaded file.
 
 Rows come back for every subject of the predicate and are filtered by focus set in Python (joins
 with the focus pattern would probe the index per row, which is what we are avoiding). Shapes with
@@ -26,7 +32,18 @@ from dataclasses import dataclass
 
 import pyoxigraph as ox
 
-from .constraints import ClassC, Constraint, Context, MaxCountC, MinCountC, NodeKindC, ValueConstraint
+from .constraints import (
+    ClassC,
+    Constraint,
+    Context,
+    DatatypeC,
+    MaxCountC,
+    MinCountC,
+    NodeC,
+    NodeKindC,
+    OrC,
+    ValueConstraint,
+)
 from .data import DataAccess
 from .shapes import Shape, Targets
 from .sparql import sparql_term
@@ -45,6 +62,34 @@ MAX_DISTINCT = 2000
 MAX_DISTINCT_VALUES = 20_000
 
 _NOT_LITERAL = frozenset({ox.NamedNode, ox.BlankNode})
+_XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+_RDF_LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
+_TEXT_DATATYPES = frozenset({_XSD_STRING, _RDF_LANG_STRING})
+
+
+def text_datatypes(c: Constraint) -> frozenset[str] | None:
+    """The datatypes a value must have for ``c`` to hold, when ``c`` means only "a literal with
+    one of these string datatypes" (see the module doc); None for any other constraint."""
+    if isinstance(c, DatatypeC):
+        return frozenset({c.datatype}) if c.datatype in _TEXT_DATATYPES else None
+    if isinstance(c, NodeC):
+        return _shape_text_datatypes(c.shape)
+    if isinstance(c, OrC):
+        out: set[str] = set()
+        for alternative in c.shapes:
+            allowed = _shape_text_datatypes(alternative)
+            if allowed is None:
+                return None
+            out |= allowed
+        return frozenset(out)
+    return None
+
+
+def _shape_text_datatypes(shape: Shape) -> frozenset[str] | None:
+    # A deactivated shape conforms whatever the value; a path makes it a check on other nodes.
+    if shape.deactivated or shape.path is not None or len(shape.constraints) != 1:
+        return None
+    return text_datatypes(shape.constraints[0])
 _KIND_TEST = {ox.NamedNode: "isIRI(?o)", ox.BlankNode: "isBlank(?o)", ox.Literal: "isLiteral(?o)"}
 
 
@@ -140,6 +185,8 @@ def pushable(task: Task, data: DataAccess, predicate: ox.NamedNode) -> bool:
     for c in task.shape.constraints:
         if isinstance(c, PUSHABLE) and not (isinstance(c, ClassC) and not _class_pushable(data, c.cls)):
             needs_pattern = needs_pattern or (isinstance(c, MinCountC) and c.n > 0)
+        elif text_datatypes(c) is not None:
+            continue
         elif isinstance(c, ValueConstraint):
             if not _distinct_usable(data, predicate):
                 return False
@@ -205,6 +252,8 @@ def run(ctx: Context, predicate: ox.NamedNode, tasks: list[Task]) -> list[RawRes
                 value_checks.setdefault(("kind", c.allowed), []).append((t, c))
             elif isinstance(c, ClassC) and _class_pushable(data, c.cls):
                 value_checks.setdefault(("class", c.cls), []).append((t, c))
+            elif (allowed := text_datatypes(c)) is not None:
+                value_checks.setdefault(("text", allowed), []).append((t, c))
             elif isinstance(c, ValueConstraint):
                 value_checks.setdefault(("value", c), []).append((t, c))
             elif isinstance(c, MaxCountC):
@@ -251,6 +300,8 @@ def _value_checks(
             kind, arg = key
             if kind == "kind":
                 bad = {o for o in distinct if type(o) not in arg}  # type: ignore[operator]
+            elif kind == "text":
+                bad = {o for o in distinct if not (isinstance(o, ox.Literal) and o.datatype.value in arg)}  # type: ignore[operator]
             elif kind == "class":
                 bad = data.non_instances(distinct, arg)  # type: ignore[arg-type]
             else:
@@ -282,6 +333,11 @@ def _value_checks(
             tests = " || ".join(_KIND_TEST[k] for k in arg)  # type: ignore[attr-defined]
             rows = q.rows(f"FILTER(!({tests}))")
         out.extend(_fan_out(data, predicate, rows, users))
+    for (kind, arg), users in checks.items():
+        if kind == "text":
+            allowed = ", ".join(f"<{dt}>" for dt in sorted(arg))  # type: ignore[call-overload]
+            rows = q.rows(f"FILTER(!isLiteral(?o) || !(datatype(?o) IN ({allowed})))")
+            out.extend(_fan_out(data, predicate, rows, users))
     return out
 
 
