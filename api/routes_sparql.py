@@ -70,7 +70,16 @@ def _decode(request: Request, body: bytes) -> str:
 
 
 def _base(request: Request) -> str:
-    return str(request.url_for("sparql_get"))
+    """The endpoint's own URL, the base IRI of relative IRIs in queries.
+
+    ``request.url_for`` searches every route by name on each call; the path is fixed, so it is
+    looked up once per app and only the scheme and host come from the request.
+    """
+    state = request.app.state
+    path = getattr(state, "sparql_path", None)
+    if path is None:
+        path = state.sparql_path = request.app.url_path_for("sparql_get")
+    return str(request.base_url).rstrip("/") + str(path)
 
 
 async def _query(request: Request, text: str, default: list[str], named: list[str], fmt: str | None) -> Response:
@@ -82,7 +91,7 @@ async def _query(request: Request, text: str, default: list[str], named: list[st
                    graph_format=graph_format(accept, fmt if fmt not in ("json", "xml", "csv", "tsv") else None
                                              ).media_type,
                    max_rows=settings.max_result_rows, base_iri=_base(request))
-    head, body = await run_in_threadpool(executor(request).run, job)
+    head, body = await executor(request).run_async(job)
     if isinstance(body, bytes):  # the whole answer is here already
         return Response(body, media_type=head["media_type"], headers={"Vary": "Accept"})
     return StreamingResponse(iterate_in_threadpool(body), media_type=head["media_type"],

@@ -141,18 +141,80 @@ class QueryExecutor:
             worker = self._idle.get(timeout=self.timeout)
         except queue.Empty:
             raise QueryTimeout(f"all {len(self._all)} query workers are busy; try again shortly") from None
+        deadline, snapshot = self._send(worker, job, self._acquire_snapshot)
+        try:
+            head = self._receive(worker, deadline)
+        except BaseException:
+            self._abandon(worker, snapshot)
+            raise
+        return self._answer(worker, snapshot, head, deadline)
+
+    async def run_async(self, job: QueryJob) -> tuple[dict[str, Any], bytes | Iterator[bytes]]:
+        """`run` for an event loop: when a worker is idle and the snapshot is current (the usual
+        case), the query is sent and its answer awaited on the loop itself, without the round trip
+        through a thread that `run` needs (a third of the server's time on a point lookup).
+        Otherwise (waiting for a worker, making a snapshot) it runs `run` in a thread."""
+        import asyncio
+
+        from starlette.concurrency import run_in_threadpool
+
+        snapshot = self._current_snapshot()
+        worker = self._try_idle() if snapshot is not None else None
+        if worker is None:
+            return await run_in_threadpool(self.run, job)
+        deadline, snapshot = self._send(worker, job, lambda: snapshot)
+        loop = asyncio.get_running_loop()
+        ready: asyncio.Future[None] = loop.create_future()
+        fd = worker.conn.fileno()
+        loop.add_reader(fd, lambda: ready.done() or ready.set_result(None))
+        try:
+            try:
+                await asyncio.wait_for(ready, max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise QueryTimeout(f"the query ran over the {self.timeout:g} s time limit and was stopped") from None
+            finally:
+                loop.remove_reader(fd)
+            head = self._receive(worker, deadline)
+        except BaseException:
+            self._abandon(worker, snapshot)
+            raise
+        return self._answer(worker, snapshot, head, deadline)
+
+    def _try_idle(self) -> _Worker | None:
+        try:
+            return self._idle.get_nowait()
+        except queue.Empty:
+            return None
+
+    def _current_snapshot(self) -> Path | None:
+        """The snapshot, counted as in use, if it is already made for the current generation."""
+        with self._lock:
+            if self._snapshot is None or self._snapshot[0] != self.store.generation:
+                return None
+            path = self._snapshot[1]
+            self._in_use[path] = self._in_use.get(path, 0) + 1
+            return path
+
+    def _send(self, worker: _Worker, job: QueryJob, snapshot_of: Any) -> tuple[float, Path]:
         # The limit counts from when a worker takes the query, not from when it arrived: a query that
         # waited in the queue would otherwise be stopped early, and with it the worker (killing it
         # throws away its warm snapshot, so under load the pool would keep restarting cold workers).
         deadline = time.monotonic() + self.timeout
-        snapshot = self._acquire_snapshot()
+        snapshot = snapshot_of()
         try:
             worker.conn.send((str(snapshot), job))
-            head = self._receive(worker, deadline)
         except BaseException:
-            self._release(snapshot)
-            self._retire(worker) if worker.process.is_alive() else self._retire(worker)
+            self._abandon(worker, snapshot)
             raise
+        return deadline, snapshot
+
+    def _abandon(self, worker: _Worker, snapshot: Path) -> None:
+        """A query that will not be answered: its worker may still be busy with it, so it goes."""
+        self._release(snapshot)
+        self._retire(worker)
+
+    def _answer(self, worker: _Worker, snapshot: Path, head: tuple[Any, ...], deadline: float
+                ) -> tuple[dict[str, Any], bytes | Iterator[bytes]]:
         if head[0] == "error":
             self._release(snapshot)
             self._idle.put(worker)

@@ -51,12 +51,16 @@ def term_nt(t: object) -> str:
     return str(t)
 
 
+_encode = json.JSONEncoder(ensure_ascii=False).encode
+"""One encoder for every row: ``json.dumps`` with options builds a new encoder per call."""
+
+
 def select_json(variables: list[str], rows: Iterable[list[object | None]]) -> Iterator[bytes]:
     yield (b'{"head":{"vars":' + json.dumps(variables).encode() + b'},"results":{"bindings":[')
     first = True
     for row in rows:
         binding = {v: term_json(t) for v, t in zip(variables, row, strict=True) if t is not None}
-        yield (b"" if first else b",") + json.dumps(binding, ensure_ascii=False).encode()
+        yield (b"" if first else b",") + _encode(binding).encode()
         first = False
     yield b"]}}"
 
