@@ -87,10 +87,13 @@ class QueryExecutor:
         with self._lock:
             gen = self.store.generation
             if self._snapshot is None or self._snapshot[0] != gen:
+                # No write lock: a checkpoint is always a committed state, and what a reader sees
+                # in it is decided by the registry inside it (a write becomes visible in the one
+                # transaction that switches the registry). Waiting for the lock would stall every
+                # query behind a long write. A checkpoint that already holds a newer write than
+                # `gen` is still consistent; the next query just makes a fresh one.
                 path = self.root / f"{gen}-{secrets.token_hex(4)}"
-                with self.store.write_lock:
-                    gen = self.store.generation
-                    self.store.ox.backup(str(path))
+                self.store.ox.backup(str(path))
                 old = self._snapshot
                 self._snapshot = (gen, path)
                 if old is not None:
@@ -286,6 +289,7 @@ def _worker_main(conn: Connection, settings: Settings) -> None:
 
     store: AgoraStore | None = None
     opened: str | None = None
+    restorers: dict[tuple[str, str], Any] = {}  # per version, shared by the snapshots this worker opens
     while True:
         try:
             item = conn.recv()
@@ -298,7 +302,7 @@ def _worker_main(conn: Connection, settings: Settings) -> None:
             if opened != snapshot:
                 if store is not None:
                     store.close()
-                store = AgoraStore(settings, snapshot=Path(snapshot))
+                store = AgoraStore(settings, snapshot=Path(snapshot), version_restorers=restorers)
                 opened = snapshot
             outcome = run_query(store, job.query, default_graph_uris=job.default_graph_uris or None,
                                 named_graph_uris=job.named_graph_uris or None, base_iri=job.base_iri)

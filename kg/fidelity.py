@@ -225,6 +225,29 @@ class Restorer:
                 key = stored_key(original, self._canon)
                 self._map.setdefault((q.subject, q.predicate.value), {}).setdefault(key, []).append(original)
 
+    @classmethod
+    def combine(cls, parts: list[Restorer]) -> Restorer:
+        """One restorer over several (their records are shared, never modified)."""
+        nonempty = [p for p in parts if p._map]
+        if len(parts) == 1 or len(nonempty) == 1:
+            return nonempty[0] if nonempty else parts[0]
+        out = cls.__new__(cls)
+        out._canon = Canonicaliser()
+        out._map = {}
+        merged: set[tuple[object, str]] = set()
+        for part in nonempty:
+            for key, by_value in part._map.items():
+                mine = out._map.get(key)
+                if mine is None:
+                    out._map[key] = by_value
+                    continue
+                if key not in merged:  # copy before the first change: the parts' dicts are shared
+                    mine = out._map[key] = {k: list(v) for k, v in mine.items()}
+                    merged.add(key)
+                for stored, originals in by_value.items():
+                    mine.setdefault(stored, []).extend(originals)
+        return out
+
     def __bool__(self) -> bool:
         return bool(self._map)
 

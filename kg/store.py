@@ -43,7 +43,8 @@ SYSTEM_VOCABULARIES = "eu-vocabularies"
 class AgoraStore:
     """One process owns the on-disk store; everything else goes through it (or its HTTP API)."""
 
-    def __init__(self, settings: Settings, *, install_background: bool = True, snapshot: Path | None = None) -> None:
+    def __init__(self, settings: Settings, *, install_background: bool = True, snapshot: Path | None = None,
+                 version_restorers: dict[tuple[str, str], Restorer] | None = None) -> None:
         self.settings = settings
         path = snapshot or settings.store_path
         self.read_only = snapshot is not None
@@ -61,6 +62,11 @@ class AgoraStore:
         self.write_lock = threading.RLock()
         self._sources: dict[str, SourceInfo] = {}
         self._restorers: dict[tuple[str, ...], Restorer] = {}
+        self._version_restorers: dict[tuple[str, str], Restorer] = (
+            {} if version_restorers is None else version_restorers)
+        """One restorer per committed version, kept across writes (a version's records never change);
+        query workers pass one dict to each snapshot they open, so a write costs them only the
+        restorer of the version it made."""
         self.generation = 0
         """Bumped on every committed write; caches keyed by it stay coherent."""
         self.listeners: list[Callable[[str], None]] = []
@@ -85,6 +91,9 @@ class AgoraStore:
         self._mapping = {s.graph_iri: s.physical.value for s in self._ordered}
         self._reverse = {phys: pub for pub, phys in self._mapping.items()}
         self._restorers.clear()
+        current = {_version_key(s) for s in self._ordered}
+        for key in [k for k in self._version_restorers if k not in current]:
+            del self._version_restorers[key]
         self.generation += 1
 
     def notify(self, source: str) -> None:
@@ -124,14 +133,28 @@ class AgoraStore:
         return self._reverse
 
     def restorer(self, sources: list[SourceInfo] | None = None) -> Restorer:
+        """The literal restorer of these sources (default: all), combined from per-version restorers.
+
+        Reading a version's records costs seconds at 10^5 datasets; after a write only the new
+        version's restorer is built (by its validation, before it becomes current), and the
+        combination of the others is a dictionary merge.
+        """
         chosen = self.sources() if sources is None else sources
         key = tuple(f"{s.name}/{s.current.number}" for s in chosen)
         r = self._restorers.get(key)
         if r is None:
-            r = Restorer(self.ox, [s.fidelity for s in chosen])
+            r = Restorer.combine([self.version_restorer(s) for s in chosen])
             if len(self._restorers) > 32:
                 self._restorers.clear()
             self._restorers[key] = r
+        return r
+
+    def version_restorer(self, info: SourceInfo) -> Restorer:
+        """The restorer of one version (committed, or a draft about to be: keyed by its activity)."""
+        key = _version_key(info)
+        r = self._version_restorers.get(key)
+        if r is None:
+            r = self._version_restorers[key] = Restorer(self.ox, [info.fidelity])
         return r
 
     # -- reading sources --------------------------------------------------------------------
@@ -214,3 +237,8 @@ def _remove_bulk_leftovers(path: Path) -> None:
     for leftover in path.glob("bulk-*.sst"):
         with contextlib.suppress(OSError):
             leftover.unlink()
+
+
+def _version_key(info: SourceInfo) -> tuple[str, str]:
+    """Version numbers are reused after a delete or a failed attempt; the activity is not."""
+    return (info.fidelity.value, info.current.activity)

@@ -139,9 +139,8 @@ def validate_version(store: Any, info: SourceInfo, profile: str, focus_nodes: li
 
 
 def _fresh_restorer(store: Any, info: SourceInfo) -> Any:
-    from .fidelity import Restorer
-
-    return Restorer(store.ox, [info.fidelity])
+    """A draft's restorer, kept by the store: once the draft is committed, readers find it ready."""
+    return store.version_restorer(info)
 
 
 def rewritten_predicates(ox_store: Any, fidelity: Any) -> set[str]:

@@ -207,3 +207,33 @@ def test_a_syntax_error_in_n_triples_names_the_line(store):
         load_documents(store, [_nt(text, "dump.nt")], name="broken", validate=False)
     assert "line 51" in str(err.value)
     assert store.get("broken") is None
+
+
+def test_restorers_are_kept_per_version_and_combined(store):
+    """A write builds only the restorer of the version it makes: the other sources' restorers are
+    reused, the union of two sources restores both, and a source deleted and loaded again under
+    the same version number does not get its predecessor's records."""
+    from agora.kg.loader import delete_source
+
+    a = '<http://ex/s> <http://ex/p> "012"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    b = '<http://ex/s> <http://ex/p> "0012"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+    load_documents(store, [_doc(a, "a.nt")], name="a", validate=False)
+    load_documents(store, [_doc(b, "b.nt")], name="b", validate=False)
+    a_restorer = store.version_restorer(store.require("a"))
+    both = store.restorer([store.require("a"), store.require("b")])
+    stored = ox.Literal("12", datatype=ox.NamedNode(XSD + "integer"))
+    s, p = ox.NamedNode("http://ex/s"), ox.NamedNode("http://ex/p")
+    assert sorted(str(o) for o in both.restore(s, p, stored)) == sorted(
+        [f'"012"^^<{XSD}integer>', f'"0012"^^<{XSD}integer>'])
+    assert [str(o) for o in store.restorer([store.require("a")]).restore(s, p, stored)] == [f'"012"^^<{XSD}integer>']
+
+    load_documents(store, [_doc(b.replace("0012", "00012"), "b.nt")], name="b", replace=True, validate=False)
+    assert store.version_restorer(store.require("a")) is a_restorer  # not read again
+    both = store.restorer([store.require("a"), store.require("b")])
+    assert sorted(str(o) for o in both.restore(s, p, stored)) == sorted(
+        [f'"012"^^<{XSD}integer>', f'"00012"^^<{XSD}integer>'])
+
+    delete_source(store, "a")
+    load_documents(store, [_doc(a.replace("012", "+12"), "a.nt")], name="a", validate=False)
+    assert store.require("a").current.number == 1
+    assert [str(o) for o in store.restorer([store.require("a")]).restore(s, p, stored)] == [f'"+12"^^<{XSD}integer>']

@@ -173,3 +173,34 @@ def test_a_slow_query_does_not_block_point_lookups(client, writer):
     assert statuses == [200] * 5
     assert answered < finished["slow"]  # the lookups were answered while the aggregate was still running
     assert finished["slow_status"] == 503
+
+
+def test_queries_are_answered_while_a_writer_holds_the_store(client, writer):
+    """After a write, the next query needs a new snapshot; it must not wait for whatever holds the
+    write lock next (a long load, the change feed digesting versions), and it sees the write."""
+    import threading
+
+    _put(client, writer)
+    _put(client, writer, body=TTL.replace("Traffic counts", "Parking spaces"))  # a new generation
+    store = client.app_state.store
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with store.write_lock:
+            holding.set()
+            release.wait(30)
+
+    t = threading.Thread(target=hold)
+    t.start()
+    try:
+        assert holding.wait(5)
+        started = time.monotonic()
+        r = client.get("/sparql", params={"query": TITLES}, headers={"Accept": "application/sparql-results+json"})
+        answered = time.monotonic()
+        still_held = not release.is_set()
+    finally:
+        release.set()
+        t.join()
+    assert r.status_code == 200, r.text
+    assert still_held and answered - started < 2.0  # not after the writer let go (the limit is 2 s)
+    assert [b["t"]["value"] for b in r.json()["results"]["bindings"]] == ["Parking spaces"]
