@@ -30,7 +30,7 @@ from pathlib import Path
 from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import _generator, ensure_catalog, machine_info, percentiles, print_table, timer  # noqa: E402
+from common import _generator, ensure_catalog, machine_info, peak_rss_mib, percentiles, print_table, timer  # noqa: E402,E501
 
 
 def _store(n: int, work: Path) -> tuple[Any, Path]:
@@ -92,6 +92,7 @@ def run(n: int, work: Path, contains_samples: int) -> dict[str, Any]:
     from agora.kg.search.params import parse_filters
     from agora.kg.search.results import SearchRequest
     from agora.kg.search.service import SearchService
+    from agora.kg.shacl.engine import gc_paused
 
     store, home = _store(n, work)
     info = store.get("bench")
@@ -107,7 +108,8 @@ def run(n: int, work: Path, contains_samples: int) -> dict[str, Any]:
     row["build_per_s"] = n / t.seconds
     row["documents"] = stats.documents
     row["index_mib"] = index.size_bytes() / 2**20
-    with timer() as t:
+    row["rebuild_peak_rss_mib"] = peak_rss_mib()  # the store's caches and the index writer's heap included
+    with timer() as t, gc_paused():  # as rebuild() reads
         docs = [to_json(d) for d in Extractor(store).documents("bench", info.physical)]
     row["extract_per_s"] = n / t.seconds
     scratch = SearchIndex(home / "search-scratch")
@@ -122,7 +124,8 @@ def run(n: int, work: Path, contains_samples: int) -> dict[str, Any]:
     shutil.rmtree(home / "search-scratch", ignore_errors=True)
     print(f"n={n:,}: rebuild {row['build_s']:.1f} s ({row['build_per_s']:,.0f}/s); reading from the store "
           f"{row['extract_per_s']:,.0f}/s; tantivy indexing {row['tantivy_per_s']:,.0f}/s; "
-          f"index {row['index_mib']:.1f} MiB", flush=True)
+          f"index {row['index_mib']:.1f} MiB; peak RSS after the rebuild {row['rebuild_peak_rss_mib']:,.0f} MiB",
+          flush=True)
 
     # -- queries ----------------------------------------------------------------------------------
     service = SearchService(store, index)

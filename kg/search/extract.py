@@ -79,14 +79,17 @@ def _rows_for(iris: list[str]) -> str:
     return f"SELECT ?s ?p ?o WHERE {{ VALUES ?s {{ {values} }} ?s ?p ?o . FILTER(?p IN ({_IN_LIST})) }}"
 
 
-_DISTRIBUTIONS = f"""SELECT ?s ?f ?m ?l WHERE {{ ?s a <{{type}}> ; <{DCAT}distribution> ?x .
-  OPTIONAL {{ ?x <{DCT}format> ?f }} OPTIONAL {{ ?x <{DCAT}mediaType> ?m }} OPTIONAL {{ ?x <{DCT}license> ?l }} }}"""
-_TEMPORAL = f"""SELECT ?s ?a ?b WHERE {{ ?s a <{{type}}> ; <{DCT}temporal> ?x .
+_DISTRIBUTIONS = f"""SELECT ?s ?f ?l WHERE {{ ?s <{DCAT}distribution> ?x .
+  OPTIONAL {{ ?x <{DCT}format> ?f0 }} OPTIONAL {{ ?x <{DCAT}mediaType> ?m }} OPTIONAL {{ ?x <{DCT}license> ?l0 }}
+  BIND(IF(BOUND(?f0) && isIRI(?f0), ?f0, IF(BOUND(?m) && isIRI(?m), ?m, ?none)) AS ?f)
+  BIND(IF(BOUND(?l0) && isIRI(?l0), ?l0, ?none) AS ?l) FILTER(BOUND(?f) || BOUND(?l)) }}"""
+"""Per distribution row: the format if it is an IRI, else the media type if that is one; the licence
+if it is an IRI. Choosing inside the query spares decoding the terms that are not used."""
+_TEMPORAL = f"""SELECT ?s ?a ?b WHERE {{ ?s <{DCT}temporal> ?x .
   OPTIONAL {{ ?x <{DCAT}startDate> ?a }} OPTIONAL {{ ?x <{DCAT}endDate> ?b }} }}"""
-_INLINE_GEOMETRY = f"""SELECT ?s ?w WHERE {{ ?s a <{{type}}> ; <{DCT}spatial> ?x . FILTER(isBlank(?x))
+_INLINE_GEOMETRY = f"""SELECT ?s ?w WHERE {{ ?s <{DCT}spatial> ?x . FILTER(isBlank(?x))
   {{ ?x <{DCAT}bbox> ?w }} UNION {{ ?x <{DCAT}centroid> ?w }} UNION {{ ?x <{LOCN}geometry> ?w }} }}"""
-_FLOWS = f"""SELECT ?s ?d WHERE {{ ?s a <{{type}}> ; <{AGORA}dataFlow> ?f . ?f <{AGORA}flowDataset> ?d }}"""
-
+_FLOWS = f"""SELECT ?s ?d WHERE {{ ?s <{AGORA}dataFlow> ?f . ?f <{AGORA}flowDataset> ?d }}"""
 _FACT_CODES = ((1, FOAF + "name"), (2, SKOS + "prefLabel"), (3, DCT + "title"), (4, RDFS + "label"),
                (5, AGORA + "country"), (6, DCAT + "bbox"), (7, DCAT + "centroid"), (8, LOCN + "geometry"))
 _DESCRIBED = "SELECT DISTINCT ?x WHERE { " + " UNION ".join(
@@ -215,13 +218,18 @@ class Extractor:
         in those schemes (background vocabularies: a file-type code is not a search result).
         A document with `replaces` set supersedes one yielded earlier for the same IRI."""
         seen: set[str] = set()
+        sides: dict[str, _Side] = {}
         for rdf_type, doc_type in TYPES.items():
-            side = self._side_data(graph, rdf_type, doc_type)
+            side_kind = _SIDE_KINDS.get(doc_type)
             batch: list[IndexDoc] = []
             for doc in self._stream(source, graph, rdf_type, doc_type, seen):
                 if doc_type == S.CONCEPT and concept_filter is not None and not doc.schemes & concept_filter:
                     continue
-                side.apply(doc)
+                if side_kind is not None:
+                    side = sides.get(side_kind)
+                    if side is None:  # read on first use: most sources have no use cases, say
+                        side = sides[side_kind] = self._side_data(graph, side_kind)
+                    side.apply(doc)
                 batch.append(doc)
                 if len(batch) >= 5000:
                     yield from self._finish(batch)
@@ -231,19 +239,28 @@ class Extractor:
     def _finish(self, docs: list[IndexDoc]) -> list[IndexDoc]:
         self._resolve_refs(docs)
         for doc in docs:
-            doc.context = list(dict.fromkeys(doc.context))
+            if len(doc.context) > 1:
+                doc.context = list(dict.fromkeys(doc.context))
         return docs
 
     def _stream(self, source: str, graph: ox.NamedNode, rdf_type: str, doc_type: str,
                 seen: set[str]) -> Iterator[IndexDoc]:
         """Documents from the rows of one type, one per run of rows with the same subject; subjects
-        met again after their run are re-read whole at the end (and replace the partial document)."""
+        met again after their run are re-read whole at the end (and replace the partial document).
+
+        This loop runs once per stored value (over a million times for 100k datasets), so it does
+        as little as possible per row: one string comparison to detect a new subject, one dict
+        lookup for what the predicate means, and `_apply` (no per-row role-name comparisons)."""
         mine: set[str] = set()
         late: set[str] = set()
         doc: IndexDoc | None = None
+        current: str | None = None
+        plans = _PLANS
+        apply = _apply
         for s, p, o in self.store.ox.query(_rows_query(rdf_type), default_graph=[graph]):
             iri = s.value
-            if doc is None or doc.iri != iri:
+            if iri != current:
+                current = iri
                 if doc is not None:
                     yield doc
                     doc = None
@@ -255,7 +272,9 @@ class Extractor:
                 seen.add(iri)
                 mine.add(iri)
                 doc = IndexDoc(iri=iri, type=doc_type, source=source)
-            _apply_term(doc, _ROLE_BY_IRI[p.value], o)
+            elif doc is None:  # the rest of a run that is skipped (or re-read at the end)
+                continue
+            apply(doc, plans[p.value], o)
         if doc is not None:
             yield doc
         late_list = sorted(late)
@@ -263,32 +282,37 @@ class Extractor:
             batch = late_list[start:start + LATE_BATCH]
             docs = {iri: IndexDoc(iri=iri, type=doc_type, source=source, replaces=True) for iri in batch}
             for s, p, o in self.store.ox.query(_rows_for(batch), default_graph=[graph]):
-                _apply_term(docs[s.value], _ROLE_BY_IRI[p.value], o)
+                apply(docs[s.value], plans[p.value], o)
             yield from docs.values()
 
-    def _side_data(self, graph: ox.NamedNode, rdf_type: str, doc_type: str) -> _Side:
+    def _side_data(self, graph: ox.NamedNode, kind: str) -> _Side:
+        """Nested values of every subject in the graph that has them, read once per source.
+
+        The queries do not join on the subject's type: the values are only applied to documents
+        of the types that take them (`_SIDE_KINDS`), whose subjects have that type, so the result is
+        the same as a per-type query, while the join cost more than the rest of the query and was
+        paid again for each type."""
         side = _Side()
-        if doc_type in (S.DATASET, S.SERVICE):
-            for row in self.store.ox.query(_DISTRIBUTIONS.replace("{type}", rdf_type), default_graph=[graph]):
-                fmt, media, lic = row[1], row[2], row[3]
-                iri = row[0].value
-                if isinstance(fmt, ox.NamedNode):
-                    side.formats.setdefault(iri, set()).add(fmt.value)
-                elif isinstance(media, ox.NamedNode):
-                    side.formats.setdefault(iri, set()).add(media.value)
-                if isinstance(lic, ox.NamedNode):
-                    side.licences.setdefault(iri, set()).add(lic.value)
-            for row in self.store.ox.query(_TEMPORAL.replace("{type}", rdf_type), default_graph=[graph]):
+        query = self.store.ox.query
+        if kind == "dataset":
+            formats, licences = side.formats, side.licences
+            for subject, fmt, lic in query(_DISTRIBUTIONS, default_graph=[graph]):
+                iri = subject.value
+                if fmt is not None:
+                    formats.setdefault(iri, set()).add(fmt.value)
+                if lic is not None:
+                    licences.setdefault(iri, set()).add(lic.value)
+            for row in query(_TEMPORAL, default_graph=[graph]):
                 start = parse_date(row[1].value) if row[1] is not None else None
                 end = parse_date(row[2].value, end=True) if row[2] is not None else None
                 side.periods.setdefault(row[0].value, []).append((start, end))
-            for row in self.store.ox.query(_INLINE_GEOMETRY.replace("{type}", rdf_type), default_graph=[graph]):
+            for row in query(_INLINE_GEOMETRY, default_graph=[graph]):
                 box = bbox_of_wkt(row[1].value)
                 if box is not None:
                     iri = row[0].value
                     side.boxes[iri] = box if iri not in side.boxes else side.boxes[iri].union(box)
-        if doc_type == S.USECASE:
-            for row in self.store.ox.query(_FLOWS.replace("{type}", rdf_type), default_graph=[graph]):
+        elif kind == "usecase":
+            for row in query(_FLOWS, default_graph=[graph]):
                 if isinstance(row[1], ox.NamedNode):
                     side.uses.setdefault(row[0].value, set()).add(row[1].value)
         return side
@@ -312,31 +336,58 @@ class Extractor:
                         doc.bbox = f.bbox if doc.bbox is None else doc.bbox.union(f.bbox)
 
 
-def _apply_term(doc: IndexDoc, role: str, o: Any) -> None:
-    """Put one value where its predicate's role says."""
-    if isinstance(o, ox.Literal):
-        value = o.value
-        if role in ("title", "kw", "body"):
+# What each predicate's value does to a document: (kind, IndexDoc attribute).
+_TEXT, _CONTEXT, _DATE, _IRI = range(4)
+_KIND_BY_ROLE: dict[str, tuple[int, str]] = {
+    "title": (_TEXT, "titles"), "kw": (_TEXT, "keywords"), "body": (_TEXT, "bodies"), "context": (_CONTEXT, "context"),
+    "modified": (_DATE, "modified"), "issued": (_DATE, "issued"), "theme": (_IRI, "themes"),
+    "sector": (_IRI, "sectors"), "publisher": (_IRI, "publishers"), "spatial": (_IRI, "spatial"),
+    "licence": (_IRI, "licences"), "format": (_IRI, "formats"), "uses": (_IRI, "uses"), "scheme": (_IRI, "schemes"),
+}
+_PLANS: dict[str, tuple[int, str]] = {iri: _KIND_BY_ROLE[role] for iri, role in _PREDICATES}
+_SIDE_KINDS = {S.DATASET: "dataset", S.SERVICE: "dataset", S.USECASE: "usecase"}
+"""Which nested values a document type takes: distributions, periods and inline geometry for
+datasets and services, data flows for use cases."""
+_LANG_BASES: dict[str | None, str | None] = {}
+_Literal, _NamedNode = ox.Literal, ox.NamedNode
+
+
+def _base_language(tag: str | None) -> str | None:
+    """`S.base_language`, memoised: a source has a handful of language tags and millions of literals."""
+    try:
+        return _LANG_BASES[tag]
+    except KeyError:
+        base = _LANG_BASES[tag] = S.base_language(tag)
+        return base
+
+
+def _apply(doc: IndexDoc, plan: tuple[int, str], o: Any) -> None:
+    """Put one value where its predicate's role says: text needs a literal, facets need an IRI,
+    and a blank node as a place marks inline geometry."""
+    kind, attr = plan
+    cls = type(o)
+    if cls is _Literal:
+        if kind == _TEXT:
+            value = o.value
             if value.strip():
-                target = doc.titles if role == "title" else doc.keywords if role == "kw" else doc.bodies
-                target.append((value, S.base_language(o.language)))
-        elif role == "context":
-            doc.context.append(value)
-        elif role in ("modified", "issued"):
-            when = parse_date(value)
+                getattr(doc, attr).append((value, _base_language(o.language)))
+        elif kind == _CONTEXT:
+            doc.context.append(o.value)
+        elif kind == _DATE:
+            when = parse_date(o.value)
             if when is not None:
-                current = getattr(doc, role)
-                setattr(doc, role, when if current is None else max(current, when))
-    elif isinstance(o, ox.NamedNode):
-        target_set = _IRI_ROLES.get(role)
-        if target_set is not None:
-            getattr(doc, target_set).add(o.value)
-    elif role == "spatial":
+                current = getattr(doc, attr)
+                setattr(doc, attr, when if current is None else max(current, when))
+    elif cls is _NamedNode:
+        if kind == _IRI:
+            getattr(doc, attr).add(o.value)
+    elif attr == "spatial":
         doc.has_inline_spatial = True
 
 
-_IRI_ROLES = {"theme": "themes", "sector": "sectors", "publisher": "publishers", "spatial": "spatial",
-              "licence": "licences", "format": "formats", "uses": "uses", "scheme": "schemes"}
+def _apply_term(doc: IndexDoc, role: str, o: Any) -> None:
+    """Put one value where its predicate's role (a name from `_PREDICATES`) says."""
+    _apply(doc, _KIND_BY_ROLE[role], o)
 
 
 @dataclass
