@@ -72,12 +72,17 @@ def main() -> None:
                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     url = f"http://127.0.0.1:{port}/sparql"
     try:
-        for _ in range(300):
+        # Startup builds the search index and the change feed of the whole catalog: minutes at 100k.
+        deadline = time.monotonic() + 900
+        while True:
+            if server.poll() is not None or time.monotonic() > deadline:
+                raise SystemExit("agora serve did not become ready")
             try:
                 if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
                     break
             except httpx.HTTPError:
-                time.sleep(0.2)
+                pass
+            time.sleep(0.5)
         client = httpx.Client(timeout=120)
         rows = []
         for name, q in QUERIES.items():

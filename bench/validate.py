@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import shutil
+import subprocess
 import sys
 import tempfile
 import time
@@ -58,6 +59,15 @@ def main() -> None:
     parser.add_argument("--real-updates", type=int, default=1, help="whole SPARQL updates to time as well")
     parser.add_argument("--skip-engine", action="store_true", help="only the update measurement")
     args = parser.parse_args()
+    if len(args.datasets) > 1:
+        # One process per catalog size: peak RSS is a high-water mark, and pyshacl's in-memory graph
+        # of the small catalog would otherwise be counted against the large one.
+        for n in args.datasets:
+            forwarded = ["--pyshacl-max", str(args.pyshacl_max), "--updates", str(args.updates),
+                         "--real-updates", str(args.real_updates), "--update-at", *map(str, args.update_at),
+                         *(["--skip-engine"] if args.skip_engine else [])]
+            subprocess.run([sys.executable, __file__, "--datasets", str(n), *forwarded], check=True)
+        return
     print(json.dumps(machine_info(), indent=1))
     from agora.kg.config import load_settings
     from agora.kg.loader import load_files

@@ -15,6 +15,7 @@ import contextlib
 import itertools
 import logging
 import multiprocessing
+import os
 import queue
 import secrets
 import shutil
@@ -93,7 +94,11 @@ class QueryExecutor:
                 # query behind a long write. A checkpoint that already holds a newer write than
                 # `gen` is still consistent; the next query just makes a fresh one.
                 path = self.root / f"{gen}-{secrets.token_hex(4)}"
+                started = time.monotonic()
                 self.store.ox.backup(str(path))
+                took = time.monotonic() - started
+                if took > 0.5:
+                    log.info("query snapshot of generation %d took %.1f s", gen, took)
                 old = self._snapshot
                 self._snapshot = (gen, path)
                 if old is not None:
@@ -177,6 +182,7 @@ class QueryExecutor:
                 raise QueryTimeout(f"the query ran over the {self.timeout:g} s time limit and was stopped") from None
             finally:
                 loop.remove_reader(fd)
+                os.set_blocking(fd, True)  # uvloop (libuv) makes a watched descriptor non-blocking
             head = self._receive(worker, deadline)
         except BaseException:
             self._abandon(worker, snapshot)

@@ -260,3 +260,21 @@ def test_rdflib_sparqlupdatestore_without_token_is_refused(server: Server) -> No
     with pytest.raises(HTTPError) as info:
         g.add((EX.eve, EX.note, Literal("anonymous")))
     assert info.value.code == 401
+
+
+def test_large_answers_stream_whole_through_the_real_server(server: Server) -> None:
+    """Answers larger than one message are streamed from the query worker; on the real server
+    (uvloop, whose watched descriptors turn non-blocking) every stream must arrive whole, and the
+    worker must serve the next query."""
+    values = " ".join(str(i) for i in range(40))
+    query = (f"SELECT ?i ?j ?k WHERE {{ VALUES ?i {{ {values} }} VALUES ?j {{ {values} }} "
+             "VALUES ?k { 1 2 3 4 5 6 7 8 9 10 } }")
+    json_results = {"Accept": "application/sparql-results+json"}
+    with httpx.Client(timeout=60) as client:
+        for _ in range(6):  # more than the workers: each one streams at least once
+            r = client.get(server.sparql, params={"query": query}, headers=json_results)
+            assert r.status_code == 200
+            assert len(r.content) > 256 * 1024  # several messages from the worker
+            assert len(r.json()["results"]["bindings"]) == 40 * 40 * 10
+        small = client.get(server.sparql, params={"query": "ASK { }"}, headers=json_results)
+        assert small.json()["boolean"] is True
