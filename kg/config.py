@@ -34,7 +34,10 @@ class Settings:
     max_body_bytes: int = 50 * 1024 * 1024
     max_result_rows: int = 100_000
     max_triples_per_request: int = 5_000_000
-    query_workers: int = 2
+    query_workers: int = 0
+    """Query worker processes; 0 (the default) means two per CPU core: a worker spends part of each
+    point lookup waiting on its pipe, and a second one per core fills that time (measured: 8 clients
+    get 1.87x one client's throughput with 4 workers on 2 cores, 1.68x with 2)."""
     default_graph_union: bool = True
     """The SPARQL default graph is the union of the committed public source graphs."""
     allow_hosts: list[str] = field(default_factory=list)

@@ -78,7 +78,8 @@ class QueryExecutor:
         self._idle: queue.Queue[_Worker] = queue.Queue()
         self._all: set[_Worker] = set()
         self._closed = False
-        n = max(1, workers if workers is not None else self.settings.query_workers)
+        n = max(1, workers if workers is not None else
+                (self.settings.query_workers or 2 * (os.cpu_count() or 1)))
         for _ in range(n):
             self._spawn()
 
