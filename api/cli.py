@@ -113,6 +113,11 @@ def serve(
         if settings.store:
             raise AgoraError("remote stores (--store) are not supported yet; run on the embedded store")
         application = create_app(settings)
+        from agora.kg.executor import QueryExecutor
+
+        # A served instance starts its query workers at once, warm (tests build apps that never query).
+        application.state.executor = QueryExecutor(application.state.store)
+        application.state.executor.warm_up()
     except AgoraError as exc:
         _fail(exc)
         return

@@ -83,6 +83,21 @@ class QueryExecutor:
         for _ in range(n):
             self._spawn()
 
+    def warm_up(self) -> None:
+        """Have every worker open the newest snapshot and build its literal tables now, in the
+        background, instead of on its first query (about 1.6 s per worker at 10^5 datasets)."""
+        job = QueryJob(query="SELECT ?s WHERE { ?s ?p ?o } LIMIT 1")
+
+        def one() -> None:
+            try:
+                self.run(job)
+            except AgoraError as exc:  # a warm-up failing is not an error anyone is waiting for
+                log.info("query worker warm-up: %s", exc)
+
+        threads = [threading.Thread(target=one, daemon=True, name="agora-query-warm-up") for _ in self._all]
+        for t in threads:
+            t.start()
+
     # -- snapshots ----------------------------------------------------------------------------
     def snapshot(self) -> Path:
         """The checkpoint for the store's current generation (made on first use after a change)."""

@@ -278,3 +278,22 @@ def test_large_answers_stream_whole_through_the_real_server(server: Server) -> N
             assert len(r.json()["results"]["bindings"]) == 40 * 40 * 10
         small = client.get(server.sparql, params={"query": "ASK { }"}, headers=json_results)
         assert small.json()["boolean"] is True
+
+
+def test_a_served_instance_warms_its_query_workers_before_the_first_query(tmp_path: Path) -> None:
+    """`agora serve` starts its query workers at once and has them open the newest snapshot (and build
+    their literal tables), so the first queries do not pay for it; nothing is queried here."""
+    from . import servers
+
+    data_dir = tmp_path / "data"
+    data_dir.mkdir()
+    ttl = tmp_path / "warm.ttl"
+    ttl.write_text(DATA)
+    assert servers.cli("load", str(ttl), "--graph", "warm", data_dir=data_dir).returncode == 0
+    server = servers.start(data_dir, env={"AGORA_QUERY_WORKERS": "2"})
+    with servers.running(server):
+        snapshots = data_dir / "snapshots"
+        deadline = time.monotonic() + 60
+        while not (snapshots.is_dir() and any(snapshots.iterdir())) and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert snapshots.is_dir() and any(snapshots.iterdir()), "no worker opened a snapshot before any query"
