@@ -79,7 +79,6 @@ class SearchService:
         if self._attached and self._on_change in self.store.listeners:
             self.store.listeners.remove(self._on_change)
         self._attached = False
-        self._facet_pool.shutdown(wait=False)
 
     def _on_change(self, source: str) -> None:
         # Called by the store after its commit: an exception here must not make a committed write
