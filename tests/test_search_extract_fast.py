@@ -16,7 +16,7 @@ from agora.kg.search import extract
 from agora.kg.search import schema as S
 from agora.kg.search.extract import EU_COUNTRY, EU_THEME, Extractor, IndexDoc
 from agora.kg.search.geo import BBox
-from agora.kg.search.indexer import DISPLAY_CHARS, SECTOR_PREFIX, to_json
+from agora.kg.search.indexer import SECTOR_PREFIX, display_record, to_json
 
 GRAPH = ox.NamedNode("urn:agora:g:test/1")
 EX = "https://example.org/"
@@ -137,14 +137,8 @@ def _reference_to_json(doc: IndexDoc) -> str:
         out[S.T_START] = "1678-01-01T00:00:00Z"
     if doc.bbox is not None:
         out[S.MIN_LON], out[S.MIN_LAT], out[S.MAX_LON], out[S.MAX_LAT] = doc.bbox.to_list()
-    titles: dict[str, str] = {}
-    for text, lang in doc.titles:
-        titles.setdefault(lang or "", text)
-    descriptions: dict[str, str] = {}
-    for text, lang in doc.bodies:
-        descriptions.setdefault(lang or "", text[:DISPLAY_CHARS])
-    display = {"t": titles, "d": descriptions, "k": [[t, lang or ""] for t, lang in doc.keywords[:30]],
-               "s": doc.source}
+    # The display record is not what changed: the module's own (unchanged) function builds it.
+    display = display_record(doc)
     out[S.DISPLAY] = base64.b64encode(json.dumps(display, ensure_ascii=False, separators=(",", ":")).encode()).decode()
     return json.dumps({k: v for k, v in out.items() if v not in ([], None)}, ensure_ascii=False)
 
