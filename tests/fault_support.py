@@ -544,5 +544,6 @@ def serve_command(data: Path, **env: str) -> tuple[list[str], dict[str, str], st
     return cmd, {"AGORA_DATA_DIR": str(data), "AGORA_QUERY_WORKERS": "1", **env}, f"http://127.0.0.1:{port}"
 
 
-SERVER_READY = "Application startup complete"
-"""The line uvicorn prints once `agora serve` answers requests."""
+SERVER_READY = "Uvicorn running on"
+"""The line uvicorn prints once `agora serve` answers requests: after binding its socket ("Application
+startup complete" comes before the bind, and a client that trusts it can be refused)."""

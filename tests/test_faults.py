@@ -22,6 +22,7 @@ from agora.kg.store import AgoraStore
 from .fault_support import (
     AGORA,
     MARKER,
+    SERVER_READY,
     VersionedBase,
     Watched,
     after_line,
@@ -115,7 +116,7 @@ def _during_update(url: str, token: str, *, delay: float | None, answers: list[o
             answers.append(exc)
 
     def when(w: Watched) -> bool:
-        if w.wait_for_line("Application startup complete", timeout=120) is None:
+        if w.wait_for_line(SERVER_READY, timeout=120) is None:
             return False
         started = w.elapsed()
         sender = threading.Thread(target=send, daemon=True)
