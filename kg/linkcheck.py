@@ -32,7 +32,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import urlsplit
 
 from .errors import AgoraError
 from .netguard import check_url
@@ -142,14 +142,7 @@ class LinkChecker:
             checked = check_url(url, self.allow_hosts)
         except AgoraError as exc:  # Forbidden (private address) or BadInput (not http, unresolvable)
             return result(None, f"refused: {exc.message}" if exc.http_status == 403 else exc.message, None)
-        parts = urlsplit(url)
-        address = checked.addresses[0] if checked.addresses else checked.host
-        netloc = f"[{address}]" if ":" in address else address
-        if parts.port:
-            netloc += f":{parts.port}"
-        pinned = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
-        headers = {"Host": parts.netloc.rsplit("@", 1)[-1]}
-        extensions = {"sni_hostname": checked.host} if parts.scheme == "https" else {}
+        pinned, headers, extensions = checked.pinned()
         method = "HEAD"
         try:
             self.pacer.wait(checked.host)

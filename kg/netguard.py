@@ -12,7 +12,7 @@ from __future__ import annotations
 import ipaddress
 import socket
 from dataclasses import dataclass
-from urllib.parse import urlsplit
+from urllib.parse import urlsplit, urlunsplit
 
 from .errors import BadInput, Forbidden
 
@@ -23,6 +23,23 @@ class CheckedURL:
     host: str
     port: int
     addresses: tuple[str, ...]
+
+    def pinned(self) -> tuple[str, dict[str, str], dict[str, str]]:
+        """The request to send: the URL with its host replaced by the address that was checked, the
+        headers naming the real host, and the TLS server name.
+
+        Connecting to the checked address (not resolving the name again) is what stops a DNS answer
+        that changes between check and connect from reaching a private address.
+        """
+        parts = urlsplit(self.url)
+        address = self.addresses[0] if self.addresses else self.host
+        netloc = f"[{address}]" if ":" in address else address
+        if parts.port:
+            netloc += f":{parts.port}"
+        url = urlunsplit((parts.scheme, netloc, parts.path or "/", parts.query, ""))
+        headers = {"Host": parts.netloc.rsplit("@", 1)[-1]}
+        extensions = {"sni_hostname": self.host} if parts.scheme == "https" else {}
+        return url, headers, extensions
 
 
 def _allowed(host: str, address: str, allow_hosts: list[str]) -> bool:

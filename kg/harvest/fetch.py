@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit, urlunsplit
+from urllib.parse import urljoin, urlsplit
 
 import httpx
 
@@ -103,18 +103,10 @@ class Fetcher:
         raise HarvestError(f"{url}: more than {self.limits.max_redirects} redirects", url=url)
 
     def _once(self, url: str, accept: str) -> Response:
-        checked = check_url(url, self.allow_hosts)
-        parts = urlsplit(url)
-        address = checked.addresses[0] if checked.addresses else checked.host
-        netloc_ip = f"[{address}]" if ":" in address else address
-        if parts.port:
-            netloc_ip += f":{parts.port}"
-        pinned = urlunsplit((parts.scheme, netloc_ip, parts.path or "/", parts.query, ""))
-        host_header = parts.netloc.rsplit("@", 1)[-1]
-        extensions = {"sni_hostname": checked.host} if parts.scheme == "https" else {}
+        pinned, headers, extensions = check_url(url, self.allow_hosts).pinned()
         self.requests += 1
         try:
-            with self.client.stream("GET", pinned, headers={"Accept": accept, "Host": host_header},
+            with self.client.stream("GET", pinned, headers={**headers, "Accept": accept},
                                     extensions=extensions) as resp:
                 if resp.status_code in (301, 302, 303, 307, 308):
                     return Response(url, resp.status_code, "", b"", location=resp.headers.get("location", ""))
