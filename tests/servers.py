@@ -82,7 +82,11 @@ def ready(server: Agora, timeout: float = 90) -> Agora:
 
 
 def stop(server: Agora) -> None:
-    proc = server.process
+    stop_process(server.process)
+
+
+def stop_process(proc: subprocess.Popen[bytes]) -> None:
+    """Stop a server started in its own session: its process group (uvicorn and its query workers)."""
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)

@@ -12,8 +12,6 @@ import contextlib
 import csv
 import io
 import os
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +25,8 @@ from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore, SPARQLUpdateStore
 from SPARQLWrapper import CSV, JSON, POST, POSTDIRECTLY, TURTLE, XML, SPARQLWrapper
 from SPARQLWrapper.SPARQLExceptions import Unauthorized
+
+from . import servers
 
 EX = Namespace("http://example.org/agora-clients/")
 DATA = f"""@prefix ex: <{EX}> .
@@ -55,36 +55,11 @@ class Server:
         return {"Authorization": f"Bearer {self.token}"}
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _cli(*args: str, data_dir: Path, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    full = {**os.environ, "AGORA_DATA_DIR": str(data_dir), "COLUMNS": "200", **(env or {})}
-    return subprocess.run([sys.executable, "-m", "agora.api.cli", *args], capture_output=True, text=True,
-                          env=full, timeout=180)
-
-
-def _stop(proc: subprocess.Popen) -> None:
-    """Stop the server we started: its own process group (uvicorn and its query workers)."""
-    if proc.poll() is None:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        try:
-            proc.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(timeout=10)
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
     data_dir = tmp_path_factory.mktemp("clients") / "data"
     data_dir.mkdir()
-    port = _free_port()
+    port = servers.free_port()
     url = f"http://127.0.0.1:{port}"
     log = open(data_dir.parent / "serve.log", "w")  # noqa: SIM115 (closed in the teardown)
     env = {**os.environ, "AGORA_DATA_DIR": str(data_dir), "AGORA_BASE_URL": url}
@@ -102,20 +77,20 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Server]:
             if time.monotonic() > deadline:
                 raise RuntimeError("agora serve did not become ready in 120 s")
             time.sleep(0.3)
-        made = _cli("token", "create", "--scope", "write", "--name", "clients-test", data_dir=data_dir)
+        made = servers.cli("token", "create", "--scope", "write", "--name", "clients-test", data_dir=data_dir)
         assert made.returncode == 0, made.stderr
         token = made.stdout.strip().splitlines()[-1].strip()
         assert token, made.stdout
         ttl = data_dir.parent / "clients.ttl"
         ttl.write_text(DATA)
-        loaded = _cli("load", str(ttl), "--graph", SOURCE, data_dir=data_dir, env={"AGORA_TOKEN": token})
+        loaded = servers.cli("load", str(ttl), "--graph", SOURCE, data_dir=data_dir, env={"AGORA_TOKEN": token})
         assert loaded.returncode == 0, loaded.stdout + loaded.stderr
         info = httpx.get(f"{url}/api/sources/{SOURCE}", timeout=10).json()
         graph = info.get("graph") or info.get("graph_iri")
         assert graph, info
         yield Server(url=url, data_dir=data_dir, token=token, graph=graph, process=proc)
     finally:
-        _stop(proc)
+        servers.stop_process(proc)
         log.close()
 
 
@@ -283,7 +258,7 @@ def test_large_answers_stream_whole_through_the_real_server(server: Server) -> N
 def test_a_served_instance_warms_its_query_workers_before_the_first_query(tmp_path: Path) -> None:
     """`agora serve` starts its query workers at once and has them open the newest snapshot (and build
     their literal tables), so the first queries do not pay for it; nothing is queried here."""
-    from . import servers
+
 
     data_dir = tmp_path / "data"
     data_dir.mkdir()
