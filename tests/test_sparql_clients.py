@@ -258,8 +258,6 @@ def test_large_answers_stream_whole_through_the_real_server(server: Server) -> N
 def test_a_served_instance_warms_its_query_workers_before_the_first_query(tmp_path: Path) -> None:
     """`agora serve` starts its query workers at once and has them open the newest snapshot (and build
     their literal tables), so the first queries do not pay for it; nothing is queried here."""
-
-
     data_dir = tmp_path / "data"
     data_dir.mkdir()
     ttl = tmp_path / "warm.ttl"
