@@ -29,10 +29,13 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
         store = AgoraStore(settings)
     demo = settings.demo if load_demo is None else load_demo
     if demo or (demo is None and store.is_empty()):
-        from agora.kg.demo import load_demo as _load
+        # Several API processes may start at once on one remote store: the first loads the demo.
+        with store.write_lock:
+            if demo or store.is_empty():
+                from agora.kg.demo import load_demo as _load
 
-        log.warning("loading the demo catalog into %s (use --no-demo to start empty)", settings.data_dir)
-        _load(store, say=log.warning)
+                log.warning("loading the demo catalog into %s (use --no-demo to start empty)", settings.data_dir)
+                _load(store, say=log.warning)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -63,6 +66,8 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
     from .limits import install_limits
 
     install_limits(app, settings)
+    if store.remote:
+        app.add_middleware(RefreshMiddleware, store=store)
     app.state.settings = settings
     app.state.executor = None
     app.state.store = store
@@ -144,3 +149,19 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
     if static.is_dir():
         app.mount("/static", StaticFiles(directory=str(static)), name="static")
     return app
+
+
+class RefreshMiddleware:
+    """Before each request, pick up what other API processes committed to the shared remote store
+    (a `stat` of the stamp file when nothing changed). Plain ASGI: it runs on every request."""
+
+    def __init__(self, app: Any, store: AgoraStore) -> None:
+        self.app = app
+        self.store = store
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> None:
+        if scope["type"] == "http" and self.store.refresh_due():
+            from starlette.concurrency import run_in_threadpool
+
+            await run_in_threadpool(self.store.refresh)
+        await self.app(scope, receive, send)

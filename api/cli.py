@@ -95,44 +95,72 @@ def serve(
     demo: Annotated[bool | None, typer.Option("--demo/--no-demo", help="Load the demo catalog (default: only "
                                                                        "into an empty embedded store).")] = None,
     read_only: Annotated[bool | None, typer.Option("--read-only", help="Refuse every write.")] = None,
-    store: Annotated[str | None, typer.Option("--store", help="Remote SPARQL store (sparql+http://...).")] = None,
+    store: Annotated[str | None, typer.Option("--store", help="Remote SPARQL 1.1 store: sparql+http://host:port/"
+                                                               "sparql[?gsp=/graph-store-path] (credentials from "
+                                                               "AGORA_STORE_USER / AGORA_STORE_PASSWORD).")] = None,
+    workers: Annotated[int, typer.Option("--workers", min=1, help="API processes (more than one needs a remote "
+                                                                   "--store: the embedded store has one owner).")] = 1,
 ) -> None:
-    """Run the Agora server (HTTP API, SPARQL, pages) on the embedded store.
+    """Run the Agora server (HTTP API, SPARQL, pages) on the embedded store or a remote one.
 
-    Example: `agora serve --port 8000 --data-dir ./agora-data`
+    Examples: `agora serve --port 8000 --data-dir ./agora-data`;
+    `agora serve --store sparql+http://127.0.0.1:8890/sparql?gsp=/sparql-graph-crud --workers 4`
     """
     import logging
 
     import uvicorn
 
-    from .app import create_app
-
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s")
+    flags = {"host": host, "port": port, "demo": demo, "read_only": read_only, "store": store}
     try:
-        settings = _settings(data_dir, host=host, port=port, demo=demo, read_only=read_only, store=store)
-        if settings.store:
-            raise AgoraError("remote stores (--store) are not supported yet; run on the embedded store")
-        application = create_app(settings)
-        from agora.kg.executor import QueryExecutor
-
-        # A served instance starts its query workers at once, warm (tests build apps that never query).
-        application.state.executor = QueryExecutor(application.state.store)
-        application.state.executor.warm_up()
+        settings = _settings(data_dir, **flags)
+        if workers > 1 and not settings.store:
+            raise AgoraError("the embedded store is owned by one process: --workers needs a remote --store "
+                             "(or run one process)")
+        application = None if workers > 1 else _served_app(settings)
     except AgoraError as exc:
         _fail(exc)
         return
     record = settings.server_file
     url = f"http://{settings.host}:{settings.port}"
     record.write_text(json.dumps({"url": url, "pid": os.getpid()}))
-    err.print(f"Agora serving {settings.data_dir} at {url}", highlight=False)
+    where = settings.store or settings.data_dir
+    err.print(f"Agora serving {where} at {url}" + (f" with {workers} workers" if workers > 1 else ""),
+              highlight=False)
     try:
-        uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
+        if application is None:
+            os.environ[SERVE_ENV] = json.dumps({"data_dir": str(settings.data_dir), **flags})
+            uvicorn.run("agora.api.cli:worker_app", factory=True, workers=workers, host=settings.host,
+                        port=settings.port, log_level="info")
+        else:
+            uvicorn.run(application, host=settings.host, port=settings.port, log_level="info")
     finally:
         try:
             if json.loads(record.read_text()).get("pid") == os.getpid():
                 record.unlink()
         except (OSError, ValueError):
             pass
+
+
+SERVE_ENV = "AGORA_SERVE_FLAGS"
+
+
+def _served_app(settings: Settings) -> Any:
+    from agora.kg.executor import make_executor
+
+    from .app import create_app
+
+    application = create_app(settings)
+    # A served instance starts its query workers at once, warm (tests build apps that never query).
+    application.state.executor = make_executor(application.state.store)
+    application.state.executor.warm_up()
+    return application
+
+
+def worker_app() -> Any:
+    """The app of one of several `agora serve --workers N` processes (uvicorn imports this)."""
+    flags = json.loads(os.environ[SERVE_ENV])
+    return _served_app(_settings(Path(flags.pop("data_dir")), **flags))
 
 
 @app.command()

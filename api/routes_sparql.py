@@ -13,7 +13,7 @@ from fastapi.responses import StreamingResponse
 from starlette.concurrency import iterate_in_threadpool, run_in_threadpool
 
 from agora.kg.errors import AgoraError, BadInput, SourceNotFound
-from agora.kg.executor import QueryExecutor, QueryJob
+from agora.kg.executor import QueryExecutor, QueryJob, RemoteQueryExecutor, make_executor
 from agora.kg.loader import delete_source, load_documents
 from agora.kg.rdfio import RDFInput, parse_format, serialize_triples
 from agora.kg.service_description import service_description
@@ -36,12 +36,12 @@ class UnsupportedMediaType(BadInput):
     http_status = 415
 
 
-def executor(request: Request) -> QueryExecutor:
+def executor(request: Request) -> QueryExecutor | RemoteQueryExecutor:
     """The query worker pool, started on first use (tests that never query never pay for it)."""
     state = request.app.state
     with _executor_lock:
         if getattr(state, "executor", None) is None:
-            state.executor = QueryExecutor(state.store)
+            state.executor = make_executor(state.store)
         return state.executor
 
 

@@ -24,3 +24,9 @@ def check() -> None:
     limit = _deadline.get()
     if limit is not None and time.monotonic() > limit[0]:
         raise QueryTimeout(f"the request ran over its {limit[1]:g} s time limit and was stopped")
+
+
+def remaining() -> float | None:
+    """Seconds left for the current request (None without a limit): the timeout of a remote call."""
+    limit = _deadline.get()
+    return None if limit is None else limit[0] - time.monotonic()

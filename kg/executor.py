@@ -292,6 +292,61 @@ class QueryExecutor:
         shutil.rmtree(self.root, ignore_errors=True)
 
 
+class RemoteQueryExecutor:
+    """Queries on a remote store: the store evaluates them, this process only rewrites and restores.
+
+    No snapshots or worker processes: the remote store gives each request a consistent view of
+    committed data (a replace becomes visible in the one update that switches the registry), and
+    the time limit is the HTTP request's timeout. A bounded number of queries run at once, so a
+    burst of slow queries cannot take every thread of the API process."""
+
+    def __init__(self, store: Any, *, workers: int | None = None, timeout: float | None = None) -> None:
+        self.store = store
+        self.settings: Settings = store.settings
+        self.timeout = timeout if timeout is not None else self.settings.query_timeout
+        n = workers if workers is not None else (self.settings.query_workers or 4 * (os.cpu_count() or 1))
+        self._slots = threading.BoundedSemaphore(max(1, n))
+        self._n = max(1, n)
+
+    def warm_up(self) -> None:
+        """Nothing to start: the remote store is already running."""
+
+    def run(self, job: QueryJob) -> tuple[dict[str, Any], bytes | Iterator[bytes]]:
+        from . import deadline
+
+        if not self._slots.acquire(timeout=self.timeout):
+            raise QueryTimeout(f"all {self._n} query slots are busy; try again shortly")
+        try:
+            deadline.start(self.timeout)
+            messages = list(answer_messages(self.store, job))
+        except QueryTimeout:
+            raise QueryTimeout(f"the query ran over the {self.timeout:g} s time limit and was stopped") from None
+        except AgoraError:
+            raise
+        except Exception as exc:  # an evaluation failure the store reported in its own words
+            raise BadInput(f"query evaluation failed: {exc}") from None
+        finally:
+            self._slots.release()
+        if messages[0][0] == "whole":
+            return messages[0][1], messages[0][2]
+        return messages[0][1], b"".join(m[1] for m in messages if m[0] == "chunk")
+
+    async def run_async(self, job: QueryJob) -> tuple[dict[str, Any], bytes | Iterator[bytes]]:
+        from starlette.concurrency import run_in_threadpool
+
+        return await run_in_threadpool(self.run, job)
+
+    def close(self) -> None:
+        """Nothing to stop."""
+
+
+def make_executor(store: Any) -> QueryExecutor | RemoteQueryExecutor:
+    """The executor that fits the store: worker processes on snapshots, or the remote store itself."""
+    if getattr(store, "remote", False):
+        return RemoteQueryExecutor(store)
+    return QueryExecutor(store)
+
+
 def _rebuild_error(msg: tuple[Any, ...]) -> AgoraError:
     _tag, name, message, details, status = msg
     cls = {"BadInput": BadInput, "QueryTimeout": QueryTimeout}.get(name, AgoraError)
@@ -304,9 +359,6 @@ def _rebuild_error(msg: tuple[Any, ...]) -> AgoraError:
 
 def _worker_main(conn: Connection, settings: Settings) -> None:
     """Answer jobs from the pipe until told to stop; each job names the snapshot to read."""
-    from .query import run_query
-    from .rdfio import parse_format, serialize_triples
-    from .results import SELECT_MEDIA_TYPES, SELECT_WRITERS, ask_text
     from .store import AgoraStore
 
     store: AgoraStore | None = None
@@ -326,47 +378,57 @@ def _worker_main(conn: Connection, settings: Settings) -> None:
                     store.close()
                 store = AgoraStore(settings, snapshot=Path(snapshot), version_restorers=restorers)
                 opened = snapshot
-            outcome = run_query(store, job.query, default_graph_uris=job.default_graph_uris or None,
-                                named_graph_uris=job.named_graph_uris or None, base_iri=job.base_iri)
-            if outcome.kind == "graph":
-                fmt = parse_format(job.graph_format)
-                triples = itertools.islice(outcome.triples, job.max_rows)
-                data = serialize_triples(triples, fmt)
-                head = {"kind": "graph", "media_type": fmt.media_type}
-                if len(data) <= CHUNK:
-                    conn.send(("whole", head, data))
-                    continue
-                conn.send(("head", head))
-                for i in range(0, len(data), CHUNK):
-                    conn.send(("chunk", data[i:i + CHUNK]))
-            elif outcome.kind == "ask":
-                conn.send(("whole", {"kind": "ask", "media_type": SELECT_MEDIA_TYPES[job.select_format]},
-                           ask_text(bool(outcome.boolean), job.select_format)))
-                continue
-            else:
-                rows = itertools.islice(outcome.rows, job.max_rows)
-                writer = SELECT_WRITERS[job.select_format](outcome.variables, rows)
-                first = next(writer)
-                buffer = [first]
-                size = len(first)
-                sent_head = False
-                for piece in writer:
-                    buffer.append(piece)
-                    size += len(piece)
-                    if size >= CHUNK:
-                        if not sent_head:
-                            conn.send(("head", {"kind": "select",
-                                                "media_type": SELECT_MEDIA_TYPES[job.select_format]}))
-                            sent_head = True
-                        conn.send(("chunk", b"".join(buffer)))
-                        buffer, size = [], 0
-                if not sent_head:
-                    conn.send(("whole", {"kind": "select", "media_type": SELECT_MEDIA_TYPES[job.select_format]},
-                               b"".join(buffer)))
-                    continue
-                conn.send(("chunk", b"".join(buffer)))
-            conn.send(("end", None))
+            for message in answer_messages(store, job):
+                conn.send(message)
         except AgoraError as exc:
             conn.send(("error", type(exc).__name__, exc.message, exc.details, exc.http_status))
         except Exception as exc:  # anything else is an evaluation failure of this query
             conn.send(("error", "BadInput", f"query evaluation failed: {exc}", {}, 400))
+
+
+def answer_messages(store: Any, job: QueryJob) -> Iterator[tuple[Any, ...]]:
+    """The answer to a job as the messages a worker sends: ("whole", head, bytes) for a small one,
+    else ("head", head), ("chunk", bytes)..., ("end", None). Errors propagate as AgoraErrors."""
+    from .query import run_query
+    from .rdfio import parse_format, serialize_triples
+    from .results import SELECT_MEDIA_TYPES, SELECT_WRITERS, ask_text
+
+    outcome = run_query(store, job.query, default_graph_uris=job.default_graph_uris or None,
+                        named_graph_uris=job.named_graph_uris or None, base_iri=job.base_iri)
+    if outcome.kind == "graph":
+        fmt = parse_format(job.graph_format)
+        triples = itertools.islice(outcome.triples, job.max_rows)
+        data = serialize_triples(triples, fmt)
+        head = {"kind": "graph", "media_type": fmt.media_type}
+        if len(data) <= CHUNK:
+            yield ("whole", head, data)
+            return
+        yield ("head", head)
+        for i in range(0, len(data), CHUNK):
+            yield ("chunk", data[i:i + CHUNK])
+    elif outcome.kind == "ask":
+        yield ("whole", {"kind": "ask", "media_type": SELECT_MEDIA_TYPES[job.select_format]},
+               ask_text(bool(outcome.boolean), job.select_format))
+        return
+    else:
+        rows = itertools.islice(outcome.rows, job.max_rows)
+        writer = SELECT_WRITERS[job.select_format](outcome.variables, rows)
+        first = next(writer)
+        buffer = [first]
+        size = len(first)
+        sent_head = False
+        head = {"kind": "select", "media_type": SELECT_MEDIA_TYPES[job.select_format]}
+        for piece in writer:
+            buffer.append(piece)
+            size += len(piece)
+            if size >= CHUNK:
+                if not sent_head:
+                    yield ("head", head)
+                    sent_head = True
+                yield ("chunk", b"".join(buffer))
+                buffer, size = [], 0
+        if not sent_head:
+            yield ("whole", head, b"".join(buffer))
+            return
+        yield ("chunk", b"".join(buffer))
+    yield ("end", None)

@@ -124,6 +124,13 @@ class Canonicaliser:
         return out  # type: ignore[return-value]
 
 
+def canonicaliser_for(store: object) -> Canonicaliser:
+    """The canonicaliser of a backend: a remote store provides its own (backends/remote.py), an
+    Oxigraph store (or anything else) gets Oxigraph's."""
+    make = getattr(store, "canonicaliser", None)
+    return make() if make is not None else Canonicaliser()
+
+
 def encode(original: Original) -> ox.Literal:
     """The opaque literal that keeps `original` verbatim inside Oxigraph."""
     if isinstance(original, CasedLangLiteral):
@@ -217,7 +224,7 @@ class Restorer:
     """Maps stored (canonical) literals back to what was loaded, for one or more fidelity graphs."""
 
     def __init__(self, store: ox.Store, fidelity_graphs: Iterable[ox.NamedNode]) -> None:
-        self._canon = Canonicaliser()
+        self._canon = canonicaliser_for(store)
         self._map: dict[tuple[object, str], dict[ox.Literal, list[Original]]] = {}
         for g in fidelity_graphs:
             for q in store.quads_for_pattern(None, None, None, g):
@@ -232,7 +239,7 @@ class Restorer:
         if len(parts) == 1 or len(nonempty) == 1:
             return nonempty[0] if nonempty else parts[0]
         out = cls.__new__(cls)
-        out._canon = Canonicaliser()
+        out._canon = parts[0]._canon
         out._map = {}
         merged: set[tuple[object, str]] = set()
         for part in nonempty:

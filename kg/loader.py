@@ -24,8 +24,9 @@ from typing import Any
 import pyoxigraph as ox
 
 from . import registry as reg
+from .backends import is_remote
 from .errors import BadInput, RDFSyntaxError, SourceExists, ValidationFailed
-from .fidelity import VALUE_TYPES, FidelityRecorder
+from .fidelity import VALUE_TYPES, FidelityRecorder, canonicaliser_for
 from .rdfio import RDFInput, _syntax_error, iter_quads
 from .registry import SourceInfo, Version
 
@@ -93,7 +94,7 @@ def load_natively(store: Any, doc: RDFInput, graph: ox.NamedNode, recorder: Fide
     the document has upper-case language tags, the caller streams it instead; returns False
     then, having written nothing.
     """
-    if doc.format != ox.RdfFormat.N_TRIPLES or doc.has_cased_language_tags():
+    if doc.format != ox.RdfFormat.N_TRIPLES or doc.has_cased_language_tags() or is_remote(store.ox):
         return False
     scratch = FidelityRecorder(canon=recorder.canon)
     try:
@@ -187,7 +188,8 @@ def begin_draft(store: Any, name: str, *, replace: bool, graph_iri: str | None =
     except ValueError as exc:
         raise BadInput(f"{iri!r} is not a valid graph IRI ({exc})") from None
     return Draft(name=name, existing=existing, number=number, graph_iri=iri,
-                 system=bool(existing and existing.system))
+                 system=bool(existing and existing.system),
+                 recorder=FidelityRecorder(canon=canonicaliser_for(store.ox)))
 
 
 def finish_drafts(store: Any, drafts: list[Draft], *, validate: bool, profile: str | None, user: str,

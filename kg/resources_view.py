@@ -17,7 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .fidelity import Canonicaliser, CasedLangLiteral, decode, stored_key
+from .fidelity import Canonicaliser, CasedLangLiteral, canonicaliser_for, decode, stored_key
 from .namespaces import AGORA, DCAT, DCT, FOAF, ODRL, ORG, PREFIXES, RDF, RDFS, SKOS, VCARD
 from .registry import SourceInfo
 
@@ -291,7 +291,7 @@ def description_triples(store: Any, iri: str, *, per_property: int | None = None
     node = nn(iri)
     capped = per_property is not None and counts is not None and any(n > per_property for n in counts.values())
     out: dict[tuple[object, object, object], None] = {}
-    canon = Canonicaliser()
+    canon = canonicaliser_for(store.ox)
     for info in store.sources():
         todo: list[object] = [node]
         seen: set[object] = set()

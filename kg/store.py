@@ -12,7 +12,10 @@ interrupted load and is removed when the store opens.
 from __future__ import annotations
 
 import contextlib
+import fcntl
 import hashlib
+import os
+import secrets
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -20,6 +23,7 @@ from pathlib import Path
 import pyoxigraph as ox
 
 from . import registry as reg
+from .backends import SparqlStore, is_remote
 from .config import Settings
 from .errors import BadInput, SourceNotFound, StoreUnavailable, io_failure
 from .fidelity import Restorer
@@ -48,8 +52,12 @@ class AgoraStore:
         self.settings = settings
         path = snapshot or settings.store_path
         self.read_only = snapshot is not None
+        self.ox: ox.Store | SparqlStore
         try:
-            if snapshot is not None:
+            if settings.store and snapshot is None:
+                settings.data_dir.mkdir(parents=True, exist_ok=True)
+                self.ox = SparqlStore(settings.store, timeout=max(settings.query_timeout, 60.0))
+            elif snapshot is not None:
                 self.ox = ox.Store.read_only(str(snapshot))
             else:
                 path.mkdir(parents=True, exist_ok=True)
@@ -59,7 +67,13 @@ class AgoraStore:
                 raise StoreUnavailable(f"cannot open the store at {path}: {exc} (another process holds it: is "
                                        "`agora serve` running on this data directory?)") from exc
             raise io_failure(exc, f"opening the store at {path}") from exc
-        self.write_lock = threading.RLock()
+        self.write_lock = WriteLock(settings.data_dir / "write.lock" if settings.store else None,
+                                    on_acquire=self.refresh)
+        """Held around every write. On a remote store several API processes share the store, so
+        the lock is also a file lock in the data directory they share."""
+        self._stamp_file = settings.data_dir / "registry.stamp"
+        self._stamp: tuple[int, int] | None = None
+        self._refresh_lock = threading.RLock()
         self._sources: dict[str, SourceInfo] = {}
         self._restorers: dict[tuple[str, ...], Restorer] = {}
         self._version_restorers: dict[tuple[str, str], Restorer] = (
@@ -71,10 +85,19 @@ class AgoraStore:
         """Bumped on every committed write; caches keyed by it stay coherent."""
         self.listeners: list[Callable[[str], None]] = []
         """Called with a source name after every committed change to it (search index, caches...)."""
-        self.reload_registry()
+        self.refresh_listeners: list[Callable[[], None]] = []
+        """Called when `refresh` found writes of another process (the search index reloads)."""
+        self.reload_registry(announce=False)
         if self.read_only:
             return
         try:
+            if self.remote:
+                with self.write_lock:
+                    self.refresh()
+                    self.collect_garbage()
+                    if install_background:
+                        self.ensure_background()
+                return
             _remove_bulk_leftovers(path)
             self.collect_garbage()
             if install_background:
@@ -82,9 +105,42 @@ class AgoraStore:
         except OSError as exc:  # a full disk or a read-only directory, met while tidying up at start
             raise io_failure(exc, f"opening the store at {path}") from exc
 
+    @property
+    def remote(self) -> bool:
+        return is_remote(self.ox)
+
     # -- registry ---------------------------------------------------------------------------
-    def reload_registry(self) -> None:
-        """Re-read the registry and derive, once per change, what every query needs from it."""
+    def refresh(self) -> bool:
+        """On a remote store: pick up writes other API processes committed (returns True if any).
+
+        Each commit rewrites a stamp file in the shared data directory; checking it costs one
+        `stat`, so every request can afford it."""
+        if not self.remote or _stamp_of(self._stamp_file) == self._stamp:
+            return False
+        with self._refresh_lock:
+            stamp = _stamp_of(self._stamp_file)
+            if stamp == self._stamp:
+                return False
+            before = {s.name: s.current.activity for s in self._ordered}
+            self.reload_registry(announce=False)
+            self._stamp = stamp
+            after = {s.name: s.current.activity for s in self._ordered}
+        for fn in list(self.refresh_listeners):
+            fn()
+        for name in sorted(set(before) | set(after)):
+            if before.get(name) != after.get(name):
+                self.notify(name)
+        return True
+
+    def refresh_due(self) -> bool:
+        """Whether `refresh` would find another process's writes (one `stat`, no store request)."""
+        return self.remote and _stamp_of(self._stamp_file) != self._stamp
+
+    def reload_registry(self, *, announce: bool = True) -> None:
+        """Re-read the registry and derive, once per change, what every query needs from it.
+
+        After a write (`announce`), a remote store's stamp file changes so the other API processes
+        reload too."""
         self._sources = reg.read_registry(self.ox)
         self._ordered = sorted(self._sources.values(), key=lambda s: (not s.system, s.name))
         self._by_iri = {s.graph_iri: s for s in self._ordered}
@@ -95,6 +151,11 @@ class AgoraStore:
         for key in [k for k in self._version_restorers if k not in current]:
             del self._version_restorers[key]
         self.generation += 1
+        if announce and self.remote:
+            tmp = self._stamp_file.with_suffix(f".{secrets.token_hex(4)}")
+            tmp.write_text(secrets.token_hex(8))
+            os.replace(tmp, self._stamp_file)
+            self._stamp = _stamp_of(self._stamp_file)
 
     def notify(self, source: str) -> None:
         """Tell every listener that `source` changed (after the change is committed and visible)."""
@@ -222,10 +283,64 @@ class AgoraStore:
                        user="agora", system=True, checksum=f"sha256:{digest}")
 
     def close(self) -> None:
-        if not self.read_only:
+        if isinstance(self.ox, SparqlStore):
+            self.ox.close()
+        elif not self.read_only:
             with contextlib.suppress(OSError):
                 self.ox.flush()
         del self.ox
+
+
+class WriteLock:
+    """A re-entrant lock for writers; with a path, also an exclusive file lock across processes."""
+
+    def __init__(self, path: Path | None, on_acquire: Callable[[], object] | None = None) -> None:
+        self._lock = threading.RLock()
+        self._path = path
+        self._on_acquire = on_acquire
+        self._depth = 0
+        self._fd: int | None = None
+
+    def acquire(self) -> None:
+        self._lock.acquire()
+        if self._path is not None and self._depth == 0:
+            try:
+                fd = os.open(self._path, os.O_RDWR | os.O_CREAT, 0o600)
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                self._lock.release()
+                raise
+            self._fd = fd
+        self._depth += 1
+        if self._depth == 1 and self._fd is not None and self._on_acquire is not None:
+            try:
+                self._on_acquire()  # write on top of what other processes committed
+            except BaseException:
+                self.release()
+                raise
+
+    def release(self) -> None:
+        self._depth -= 1
+        if self._depth == 0 and self._fd is not None:
+            fcntl.flock(self._fd, fcntl.LOCK_UN)
+            os.close(self._fd)
+            self._fd = None
+        self._lock.release()
+
+    def __enter__(self) -> WriteLock:
+        self.acquire()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.release()
+
+
+def _stamp_of(path: Path) -> tuple[int, int] | None:
+    try:
+        st = path.stat()
+    except FileNotFoundError:
+        return None
+    return (st.st_ino, st.st_mtime_ns)
 
 
 def _remove_bulk_leftovers(path: Path) -> None:

@@ -18,6 +18,7 @@ from typing import Any
 import pyoxigraph as ox
 
 from .errors import BadInput, io_failure
+from .fidelity import FidelityRecorder
 from .loader import Draft, begin_draft, finish_drafts
 from .namespaces import PREFIXES
 from .sparql_text import _TOKEN, _wrap_graph_variables, rewrite_iris
@@ -194,7 +195,7 @@ def _changes(store: Any, d: Draft, triples: list[tuple[Any, Any, Any]], added: i
     assert d.existing is not None
     if d.recorder is not None and len(d.recorder):
         store.ox.bulk_extend(d.recorder.quads(d.fidelity))  # finish_drafts would write them anyway
-        d.recorder = type(d.recorder)()
+        d.recorder = FidelityRecorder(canon=d.recorder.canon)
     fid = fidelity_changes(store, d.existing.fidelity, d.fidelity)
     if fid is None:
         return None
@@ -203,9 +204,9 @@ def _changes(store: Any, d: Draft, triples: list[tuple[Any, Any, Any]], added: i
 
 def _prune_fidelity(store: Any, d: Draft) -> None:
     """Drop fidelity records whose triple the update removed (they must not revive on re-insert)."""
-    from .fidelity import Canonicaliser, decode, stored_key
+    from .fidelity import canonicaliser_for, decode, stored_key
 
-    canon = Canonicaliser()
+    canon = canonicaliser_for(store.ox)
     stale = []
     for q in store.ox.quads_for_pattern(None, None, None, d.fidelity):
         original = decode(q.object)

@@ -97,7 +97,7 @@ def profile_background(store: Any, profile: str) -> list[Any]:
     if not store.ox.contains_named_graph(graph):
         if getattr(store, "read_only", False):
             raise BadInput(f"profile {profile!r} has background files that are not installed in this read-only store")
-        from .fidelity import FidelityRecorder
+        from .fidelity import FidelityRecorder, canonicaliser_for
         from .loader import _stream
         from .rdfio import RDFInput
 
@@ -106,7 +106,7 @@ def profile_background(store: Any, profile: str) -> list[Any]:
                 staging = ox.NamedNode(graph.value + "/staging")
                 store.ox.clear_graph(staging)
                 store.ox.bulk_extend(_stream([RDFInput.from_path(f) for f in info.background_files], staging,
-                                             FidelityRecorder(), None))
+                                             FidelityRecorder(canon=canonicaliser_for(store.ox)), None))
                 store.ox.update(f"MOVE SILENT GRAPH <{staging.value}> TO GRAPH <{graph.value}>")
     return [graph]
 
@@ -197,12 +197,12 @@ def diff_versions(store: Any, old_graph: Any, new_graph: Any, *, limit: int = MA
 def fidelity_changes(store: Any, old_fidelity: Any, new_fidelity: Any, *,
                      limit: int = MAX_CHANGES) -> list[tuple[Any, Any, Any]] | None:
     """(s, p, stored literal) for every fidelity record added or removed: its restored value changed."""
-    from .fidelity import Canonicaliser, decode, stored_key
+    from .fidelity import canonicaliser_for, decode, stored_key
 
     _a, _r, rows = diff_versions(store, old_fidelity, new_fidelity, limit=limit)
     if rows is None:
         return None
-    canon = Canonicaliser()
+    canon = canonicaliser_for(store.ox)
     return [(s, p, stored_key(decode(o), canon)) for s, p, o in rows]
 
 
@@ -301,11 +301,11 @@ class LazyRestorer:
     """
 
     def __init__(self, ox_store: Any, fidelity: Any) -> None:
-        from .fidelity import Canonicaliser
+        from .fidelity import canonicaliser_for
 
         self.ox = ox_store
         self.graph = fidelity
-        self._canon = Canonicaliser()
+        self._canon = canonicaliser_for(ox_store)
         self._records: dict[tuple[Any, str], dict[Any, list[Any]]] = {}
 
     def _by_value(self, s: Any, p: Any) -> dict[Any, list[Any]]:

@@ -18,9 +18,58 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared" / "reference"
 
 
+BACKENDS = ("embedded", "virtuoso")
+"""A test module opts into running on every backend with `pytestmark = pytest.mark.backends`: each of its
+tests then runs on the embedded store and on a real Virtuoso 7 (the remote SPARQL 1.1 backend)."""
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "backends: run the module's tests on every storage backend")
+    config.addinivalue_line("markers", "embedded_only(why): in a `backends` module, a test of the embedded store")
+    config.addinivalue_line("markers", "virtuoso_only: in a `backends` module, a test of Virtuoso's behaviour")
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("backends"):
+        chosen = BACKENDS
+        if metafunc.definition.get_closest_marker("embedded_only"):
+            chosen = ("embedded",)
+        elif metafunc.definition.get_closest_marker("virtuoso_only"):
+            chosen = ("virtuoso",)
+        metafunc.parametrize("backend", chosen, indirect=True, scope="module")
+
+
+@pytest.fixture(scope="module")
+def backend(request: pytest.FixtureRequest) -> str:
+    """Which store the test runs on: "embedded" unless the module is marked `backends`."""
+    return getattr(request, "param", "embedded")
+
+
+@pytest.fixture(scope="session")
+def virtuoso() -> Iterator[object]:
+    """One throw-away Virtuoso per test process, started on first use (fails, never skips, without it)."""
+    from .virtuoso import VirtuosoServer
+
+    server = VirtuosoServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+def backend_settings(backend: str, data_dir: Path, request: pytest.FixtureRequest, **flags: object) -> Settings:
+    """Settings for a fresh, empty store of this backend (a remote store is emptied of Agora's graphs)."""
+    if backend == "embedded":
+        return load_settings(data_dir, **flags)
+    from .virtuoso import clear_agora_graphs
+
+    server = request.getfixturevalue("virtuoso")
+    clear_agora_graphs(server)
+    return load_settings(data_dir, store=server.store_url + "?gsp=/sparql-graph-crud", **flags)
+
+
 @pytest.fixture
-def settings(tmp_path: Path) -> Settings:
-    return load_settings(tmp_path / "data")
+def settings(tmp_path: Path, backend: str, request: pytest.FixtureRequest) -> Settings:
+    return backend_settings(backend, tmp_path / "data", request)
 
 
 @pytest.fixture

@@ -11,6 +11,8 @@ from agora.kg.loader import load_documents
 from agora.kg.query import run_query
 from agora.kg.rdfio import RDFInput, parse_format
 
+pytestmark = pytest.mark.backends  # every test here runs on the embedded store and on Virtuoso
+
 XSD = "http://www.w3.org/2001/XMLSchema#"
 
 # One non-canonical lexical form for every XSD datatype Oxigraph parses into a value.
@@ -47,7 +49,12 @@ def test_every_rewritten_xsd_datatype_comes_back_as_loaded(store):
     assert not (stored & {ln[:-2] for ln in lines}), "some literal was not rewritten by Oxigraph"
 
     result = load_documents(store, [_doc(ttl, "types.nt")], name="types", validate=False)
-    assert result.rewritten_literals == len(NON_CANONICAL)
+    if store.remote:  # the store rewrites its own subset: what it changed is exactly what was recorded
+        kept = {str(q.object) for q in store.ox.quads_for_pattern(None, None, None, store.get("types").physical)}
+        changed = [ln for ln in lines if ln.split(" ", 2)[2][:-2] not in kept]
+        assert result.rewritten_literals == len(changed) > 0
+    else:
+        assert result.rewritten_literals == len(NON_CANONICAL)
     exported = store.export("types", ox.RdfFormat.N_TRIPLES)
     assert _exact_set(exported, ox.RdfFormat.N_TRIPLES) == _exact_set(ttl.encode(), ox.RdfFormat.N_TRIPLES)
 
@@ -69,6 +76,8 @@ def test_upper_case_language_tags_survive(store):
         rdflib.NORMALIZE_LITERALS = True
 
 
+@pytest.mark.embedded_only("Virtuoso keeps one of several value-equal literals on a subject and property; "
+                            "see test_value_equal_literals_on_one_property_collapse_on_virtuoso")
 def test_colliding_literals_on_one_property_are_all_kept(store):
     ttl = ('<http://ex/d> <http://ex/size> "012"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> , '
            '"12"^^<http://www.w3.org/2001/XMLSchema#integer> , "12"^^<http://www.w3.org/2001/XMLSchema#int> .\n')
@@ -159,6 +168,7 @@ def _isomorphic_exactly(a: bytes, b: bytes) -> bool:
         rdflib.NORMALIZE_LITERALS = True
 
 
+@pytest.mark.embedded_only("Oxigraph's own bulk loader; the document also has value-equal literals on one property")
 def test_n_triples_go_through_oxigraphs_bulk_loader_and_come_back_as_loaded(store):
     from agora.kg.fidelity import FidelityRecorder
     from agora.kg.loader import load_natively
@@ -237,3 +247,18 @@ def test_restorers_are_kept_per_version_and_combined(store):
     load_documents(store, [_doc(a.replace("012", "+12"), "a.nt")], name="a", validate=False)
     assert store.require("a").current.number == 1
     assert [str(o) for o in store.restorer([store.require("a")]).restore(s, p, stored)] == [f'"+12"^^<{XSD}integer>']
+
+
+@pytest.mark.virtuoso_only
+def test_value_equal_literals_on_one_property_collapse_on_virtuoso(store):
+    """A documented limit of the Virtuoso backend: it stores one triple for "012"^^xsd:nonNegativeInteger and
+    "12"^^xsd:integer on the same subject and property (they are equal values), and Agora gives back the one
+    that was kept, in its loaded form. Different subjects or properties are unaffected."""
+    ttl = ('<http://ex/d> <http://ex/size> "012"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> , '
+           '"12"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+           '<http://ex/e> <http://ex/size> "12"^^<http://www.w3.org/2001/XMLSchema#integer> .\n')
+    load_documents(store, [_doc(ttl)], name="collide", validate=False)
+    exported = _exact_set(store.export("collide", ox.RdfFormat.N_TRIPLES), ox.RdfFormat.N_TRIPLES)
+    assert exported == {
+        '<http://ex/d> <http://ex/size> "012"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger>',
+        '<http://ex/e> <http://ex/size> "12"^^<http://www.w3.org/2001/XMLSchema#integer>'}

@@ -16,6 +16,7 @@ import rdflib
 from fastapi.testclient import TestClient
 from rdflib import RDF, URIRef
 
+from .conftest import backend_settings
 from .test_graphql_support import ID, counting_queries, expand, gql, graphql_client
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,9 +31,15 @@ AMSTERDAM = ID + "org/gemeente-amsterdam"
 ORESUND = ID + "usecase/oresund-cross-border-traffic"
 
 
+pytestmark = pytest.mark.backends  # every test here runs on the embedded store and on Virtuoso
+
+
 @pytest.fixture(scope="module")
-def client(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[TestClient]:
-    with graphql_client(demo_dir, tmp_path_factory.mktemp("graphql") / "data") as c:
+def client(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str,
+           request: pytest.FixtureRequest) -> Iterator[TestClient]:
+    target = tmp_path_factory.mktemp("graphql") / "data"
+    remote = None if backend == "embedded" else backend_settings(backend, target, request)
+    with graphql_client(demo_dir, target, remote) as c:
         yield c
 
 

@@ -13,19 +13,21 @@ from fastapi.testclient import TestClient
 
 from agora.api.app import create_app
 from agora.api.graphql import make_graphql_router
-from agora.kg.config import load_settings
+from agora.kg.config import Settings, load_settings
 from agora.kg.store import AgoraStore
 
 ID = "https://agora.example.org/id/"
 
 
 @contextmanager
-def graphql_client(demo_dir: Path, target: Path) -> Iterator[TestClient]:
-    """A TestClient for an app over a private copy of the demo data directory."""
-    shutil.copytree(demo_dir, target)
-    settings = load_settings(target)
+def graphql_client(demo_dir: Path, target: Path, remote: Settings | None = None) -> Iterator[TestClient]:
+    """A TestClient for an app over a private copy of the demo data directory, or (`remote`) over a
+    remote store the demo catalog is loaded into."""
+    if remote is None:
+        shutil.copytree(demo_dir, target)
+    settings = remote or load_settings(target)
     store = AgoraStore(settings)
-    app = create_app(settings, store=store, load_demo=False)
+    app = create_app(settings, store=store, load_demo=remote is not None)
     if not any(getattr(r, "path", None) == "/graphql" for r in app.routes):  # until the lead wires it
         app.include_router(make_graphql_router())
     try:

@@ -14,6 +14,8 @@ from agora.kg.validation import register_shapes, validate_documents, validate_so
 
 from .conftest import run_cli
 
+pytestmark = pytest.mark.backends  # every test here runs on the embedded store and on Virtuoso
+
 FIX = Path(__file__).parent / "fixtures" / "load"
 DCAT = "http://www.w3.org/ns/dcat#"
 DCT = "http://purl.org/dc/terms/"

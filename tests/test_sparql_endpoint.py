@@ -9,7 +9,10 @@ import pytest
 from fastapi.testclient import TestClient
 
 from agora.api.app import create_app
-from agora.kg.config import load_settings
+
+from .conftest import backend_settings
+
+pytestmark = pytest.mark.backends  # every test here runs on the embedded store and on Virtuoso
 
 TTL = ('@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .\n'
        '@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n'
@@ -21,8 +24,8 @@ TITLES = "SELECT ?t WHERE { <http://ex/d1> <http://purl.org/dc/terms/title> ?t }
 
 
 @pytest.fixture
-def client(tmp_path):
-    settings = load_settings(tmp_path / "data", query_timeout=2.0, query_workers=2)
+def client(tmp_path, backend, request):
+    settings = backend_settings(backend, tmp_path / "data", request, query_timeout=2.0, query_workers=2)
     app = create_app(settings, load_demo=False)
     with TestClient(app) as c:
         c.app_state = app.state  # type: ignore[attr-defined]

@@ -14,6 +14,8 @@ from agora.kg.query import run_query
 from agora.kg.rdfio import RDFInput
 from agora.kg.store import AgoraStore
 
+pytestmark = pytest.mark.backends  # every test here runs on the embedded store and on Virtuoso
+
 
 def _doc(text: str, name: str = "x.ttl", fmt: ox.RdfFormat = ox.RdfFormat.TURTLE) -> RDFInput:
     return RDFInput.from_bytes(text.encode(), name=name, fmt=fmt)

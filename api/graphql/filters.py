@@ -22,8 +22,9 @@ EU = "http://publications.europa.eu/resource/authority/"
 IANA = "https://www.iana.org/assignments/media-types/"
 TAGS = f"(<{DCAT}theme>|<{AGORA}sector>)"
 """A dataset is tagged with a concept by dcat:theme (EU themes, local terms) or agora:sector."""
-MAPPED = (f"(<{SKOS}exactMatch>|^<{SKOS}exactMatch>|<{SKOS}closeMatch>|^<{SKOS}closeMatch>)?")
-"""Zero or one SKOS mapping hop, in either direction: a concept and the concepts mapped to it."""
+MAPPED = f"(<{SKOS}exactMatch>|^<{SKOS}exactMatch>|<{SKOS}closeMatch>|^<{SKOS}closeMatch>)"
+"""One SKOS mapping hop, in either direction. Tagged-with-the-concept is a separate UNION branch rather
+than a `?` (zero-or-one) path: Virtuoso 7 evaluates that path form wrongly, and the UNION means the same."""
 _POINT = r"^.*POINT\s*\(\s*([-+0-9.eE]+)\s+([-+0-9.eE]+).*$"
 
 
@@ -147,7 +148,8 @@ def _bbox(b: BoundingBox) -> str:
 def concept_tagged(concepts_var: str, expand: bool) -> str:
     """Datasets tagged with one of the concepts in `concepts_var` (or a mapped one if `expand`)."""
     if expand:
-        return f"{concepts_var} {MAPPED} ?f_tag . ?item {TAGS} ?f_tag ."
+        return (f"{{ ?item {TAGS} {concepts_var} }} UNION "
+                f"{{ {concepts_var} {MAPPED} ?f_tag . ?item {TAGS} ?f_tag }}")
     return f"?item {TAGS} {concepts_var} ."
 
 
@@ -169,11 +171,14 @@ def constraints_sync(store: Any, f: Any) -> str:
     if f.publisher:
         parts.append(_values("?f_pub", f.publisher) + f" ?item <{DCT}publisher> ?f_pub .")
     if f.city:
+        # The place itself or one of its parts. Zero-length paths (`*`, `?`) are spelled as UNIONs:
+        # Virtuoso 7 gets them wrong when the start is bound by VALUES.
         parts.append(_values("?f_city", f.city)
-                     + f" ?f_city <{DCT}hasPart>* ?f_place . ?item <{DCT}spatial> ?f_place .")
+                     + f" {{ ?item <{DCT}spatial> ?f_city }} UNION"
+                       f" {{ ?f_city <{DCT}hasPart>+ ?f_place . ?item <{DCT}spatial> ?f_place }}")
     if f.country:
         parts.append(_values("?f_cty", [_code_or_iri(v, EU + "country/") for v in f.country])
-                     + f" ?item <{DCT}spatial>/<{AGORA}country>? ?f_cty .")
+                     + f" {{ ?item <{DCT}spatial> ?f_cty }} UNION {{ ?item <{DCT}spatial>/<{AGORA}country> ?f_cty }}")
     if f.format:
         parts.append(_values("?f_fmt", [_format_iri(v) for v in f.format])
                      + f" ?item <{DCAT}distribution>/(<{DCT}format>|<{DCAT}mediaType>) ?f_fmt .")

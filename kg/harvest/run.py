@@ -28,6 +28,7 @@ import pyoxigraph as ox
 from rdflib import BNode, URIRef
 
 from ..errors import AgoraError
+from ..fidelity import FidelityRecorder
 from ..loader import begin_draft, finish_drafts
 from ..namespaces import AGORA, META_GRAPH, PROV, XSD
 from ..registry import SOURCE_PREFIX, SourceInfo, Version, now_iso, quarantine_graph
@@ -160,7 +161,7 @@ def _collect(store: Any, draft: Any, source_pages: Any, run: HarvestRun, registr
     store.ox.bulk_extend(stream())
     if len(recorder):
         store.ox.bulk_extend(recorder.quads(draft.fidelity))
-    draft.recorder = type(recorder)()  # written: finish_drafts must not write it again
+    draft.recorder = FidelityRecorder(canon=recorder.canon)  # written: finish_drafts must not write it again
     return out
 
 

@@ -188,6 +188,12 @@ def display_record(doc: IndexDoc) -> dict[str, Any]:
             "s": doc.source}
 
 
+def _shared_writer(store: Any) -> Any:
+    """API processes sharing a remote store share the index directory too, and tantivy allows one
+    writer: they take turns under the store's (cross-process) write lock."""
+    return store.write_lock if getattr(store, "remote", False) else nullcontext()
+
+
 class SearchIndex:
     """A tantivy index in `<data_dir>/search` that mirrors the searchable part of the store."""
 
@@ -266,10 +272,21 @@ class SearchIndex:
         result = self.searcher().aggregate(query, {"s": {"terms": {"field": S.SOURCE, "size": 100_000}}})
         return {b["key"] for b in result["s"]["buckets"]}
 
+    def indexed_elsewhere(self, store: Any, source: str) -> bool:
+        """On a remote store, another API process may have indexed this change already (the
+        index directory is shared): then reloading is enough."""
+        self.index.reload()
+        manifest = self.manifests().get(source)
+        info = store.get(source)
+        if (manifest.activity if manifest else None) != (info.current.activity if info else None):
+            return False
+        self.generation += 1
+        return True
+
     # -- writing ---------------------------------------------------------------------------------
     def repair(self, store: Any) -> list[str]:
         """Re-index whatever disagrees with the store (and dirty sources); returns the sources touched."""
-        with self._lock:
+        with _shared_writer(store), self._lock:
             gaps = self.disagreement(store)
             names = set(gaps["missing"]) | set(gaps["stale"]) | set(gaps["extra"]) | self.dirty
             if names:
@@ -279,7 +296,7 @@ class SearchIndex:
 
     def apply(self, store: Any, names: Iterable[str]) -> IndexStats:
         """Make the index show the store's current state of these sources (and of their dependants)."""
-        with self._lock:
+        with _shared_writer(store), self._lock:
             names = set(names)
             try:
                 stats = self._apply(store, names)
@@ -373,7 +390,7 @@ class SearchIndex:
 
     def rebuild(self, store: Any) -> IndexStats:
         """Drop everything and index every source of the store (the `agora reindex` command)."""
-        with self._lock:
+        with _shared_writer(store), self._lock:
             started = time.perf_counter()
             stats = IndexStats()
             extractor = Extractor(store)

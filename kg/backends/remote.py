@@ -1,0 +1,511 @@
+"""A remote SPARQL 1.1 store (Query + Update + Graph Store Protocol) behind pyoxigraph's interface.
+
+Three things make a remote store differ from the embedded one, and this module absorbs them:
+
+- Blank nodes. SPARQL offers no way to name a stored blank node in a later request, yet Agora
+  reads a node's description in one request and its fidelity records in another. So blank nodes
+  are skolemised on the way in (`_:x` becomes `<urn:agora:genid:x>`, the shape RDF 1.1 §3.5
+  describes) and turned back into blank nodes in every answer; `isBlank`/`isIRI`/`isURI` in query
+  text are rewritten to match, so queries see blank nodes where they were loaded.
+- Literal canonicalisation. Each store rewrites typed literals its own way (Virtuoso turns
+  "012"^^xsd:integer into 12 and drops the `Z` of dates). `RemoteCanonicaliser` finds out what this
+  store keeps by writing the literals to a scratch graph and reading them back, so fidelity
+  records (fidelity.py) key on exactly what the store will return.
+- The default graph. Agora keeps everything in named graphs; the store's own default graph
+  (a union of all graphs on Virtuoso) is replaced by an empty graph unless a query names one.
+
+Answers are parsed by pyoxigraph (SPARQL XML results, N-Triples), so callers get the same
+`QuerySolutions`, `QueryBoolean` and term classes as from the embedded store.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import re
+import secrets
+import threading
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import httpx
+import pyoxigraph as ox
+
+from .. import deadline
+from ..errors import BadInput, QueryTimeout, StoreUnavailable
+
+log = logging.getLogger("agora.backends.remote")
+
+SKOLEM_PREFIX = "urn:agora:genid:"
+DEFAULT_GRAPH = ox.NamedNode("urn:agora:default-graph")
+"""Stands for the store's default graph: Agora never writes to it, so it is empty."""
+BATCH_TRIPLES = 20_000
+"""Triples per Graph Store Protocol POST: big enough to amortise a request, small enough for any store."""
+XML_RESULTS = "application/sparql-results+xml"
+_FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
+_XML_SKOLEM = re.compile(rb"<uri>urn:agora:genid:([^<]*)</uri>")
+_NT_SKOLEM = re.compile(rb"<urn:agora:genid:([^>]*)>")
+_TERM_TESTS = re.compile(r"\b(isBlank|isIRI|isURI)\s*\(", re.IGNORECASE)
+_SYNTAX_HINT = re.compile(r"(syntax|parse|lexical|SP030|SP031|SQ0)", re.IGNORECASE)
+_LINE = re.compile(r"line (\d+)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class StoreURL:
+    """Where the store answers: `sparql+http://host:port/path[?gsp=/path&update=/path]`."""
+
+    query: str
+    update: str
+    gsp: str | None
+
+    @property
+    def display(self) -> str:
+        return self.query
+
+
+def parse_store_url(url: str) -> StoreURL:
+    """The endpoints of a `sparql+http(s)://` store URL (credentials come from the environment)."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("sparql+http", "sparql+https"):
+        raise BadInput(f"unsupported store URL {url!r}: use sparql+http://host:port/path (a SPARQL 1.1 endpoint)")
+    if parts.username or parts.password:
+        raise BadInput("put store credentials in AGORA_STORE_USER / AGORA_STORE_PASSWORD, not in the URL")
+    scheme = parts.scheme.split("+", 1)[1]
+    options = dict(p.split("=", 1) for p in parts.query.split("&") if "=" in p)
+    unknown = set(options) - {"gsp", "update"}
+    if unknown:
+        raise BadInput(f"unknown store URL option(s): {', '.join(sorted(unknown))} (known: gsp, update)")
+
+    def absolute(path: str | None) -> str | None:
+        return None if not path else urlunsplit((scheme, parts.netloc, path, "", ""))
+
+    query = urlunsplit((scheme, parts.netloc, parts.path or "/sparql", "", ""))
+    return StoreURL(query=query, update=absolute(options.get("update")) or query, gsp=absolute(options.get("gsp")))
+
+
+def _auth_from_env() -> httpx.Auth | None:
+    user, password = os.environ.get("AGORA_STORE_USER"), os.environ.get("AGORA_STORE_PASSWORD")
+    if not user:
+        return None
+    scheme = os.environ.get("AGORA_STORE_AUTH", "digest").lower()
+    if scheme == "basic":
+        return httpx.BasicAuth(user, password or "")
+    return httpx.DigestAuth(user, password or "")
+
+
+def term(t: Any) -> str:
+    """A term in SPARQL/N-Triples syntax, with blank nodes in their skolem form."""
+    if isinstance(t, ox.BlankNode):
+        return f"<{SKOLEM_PREFIX}{t.value}>"
+    if isinstance(t, ox.DefaultGraph):
+        return f"<{DEFAULT_GRAPH.value}>"
+    return str(t)
+
+
+def _skolem(t: Any) -> Any:
+    return ox.NamedNode(SKOLEM_PREFIX + t.value) if isinstance(t, ox.BlankNode) else t
+
+
+def _graph_iri(g: Any) -> str:
+    if isinstance(g, ox.DefaultGraph) or g is None:
+        return DEFAULT_GRAPH.value
+    if isinstance(g, ox.BlankNode):
+        return SKOLEM_PREFIX + g.value
+    return g.value
+
+
+def rewrite_term_tests(text: str) -> str:
+    """`isBlank(x)` also holds for skolemised nodes, and `isIRI(x)`/`isURI(x)` no longer do.
+
+    A call is rewritten only outside strings, IRIs and comments; its argument is found by
+    matching parentheses, so nested expressions work."""
+    if not _TERM_TESTS.search(text):
+        return text
+    out: list[str] = []
+    i, n = 0, len(text)
+    while i < n:
+        c = text[i]
+        if c in "\"'":
+            j = _end_of_string(text, i)
+            out.append(text[i:j])
+            i = j
+            continue
+        if c == "<" and _looks_like_iri(text, i):
+            j = text.index(">", i) + 1
+            out.append(text[i:j])
+            i = j
+            continue
+        if c == "#":
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            out.append(text[i:j])
+            i = j
+            continue
+        m = _TERM_TESTS.match(text, i)
+        if m and (i == 0 or not (text[i - 1].isalnum() or text[i - 1] in "_:")):
+            close = _matching_paren(text, m.end() - 1)
+            arg = rewrite_term_tests(text[m.end():close])
+            fn = m.group(1).lower()
+            test = f'STRSTARTS(STR({arg}), "{SKOLEM_PREFIX}")'
+            if fn == "isblank":
+                out.append(f"(isBLANK({arg}) || (isIRI({arg}) && {test}))")
+            else:
+                out.append(f"(isIRI({arg}) && !{test})")
+            i = close + 1
+            continue
+        out.append(c)
+        i += 1
+    return "".join(out)
+
+
+def _end_of_string(text: str, i: int) -> int:
+    quote = text[i]
+    if text.startswith(quote * 3, i):
+        end = text.find(quote * 3, i + 3)
+        return len(text) if end < 0 else end + 3
+    j = i + 1
+    while j < len(text):
+        if text[j] == "\\":
+            j += 2
+            continue
+        if text[j] == quote:
+            return j + 1
+        j += 1
+    return len(text)
+
+
+def _looks_like_iri(text: str, i: int) -> bool:
+    end = text.find(">", i)
+    return end > 0 and not any(ch in text[i + 1:end] for ch in ' \n\t"{}|^`\\<=')
+
+
+def _matching_paren(text: str, open_at: int) -> int:
+    depth = 0
+    i = open_at
+    while i < len(text):
+        c = text[i]
+        if c in "\"'":
+            i = _end_of_string(text, i)
+            continue
+        if c == "(":
+            depth += 1
+        elif c == ")":
+            depth -= 1
+            if depth == 0:
+                return i
+        i += 1
+    raise BadInput("SPARQL syntax error: unbalanced parentheses")
+
+
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the first such keyword after the prologue."""
+    stripped = re.sub(r"#[^\n]*|<[^<>\s]*>", " ", text)
+    m = _FORM.search(stripped)
+    return m.group(1).upper() if m else "SELECT"
+
+
+class SparqlStore:
+    """The storage operations Agora needs (kg/backends/base.py), against a remote SPARQL 1.1 store."""
+
+    remote = True
+
+    def __init__(self, url: str, *, timeout: float = 30.0) -> None:
+        self.url = parse_store_url(url)
+        self.timeout = timeout
+        self._client = httpx.Client(auth=_auth_from_env(), timeout=httpx.Timeout(timeout, connect=5.0),
+                                    limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
+                                    follow_redirects=False, trust_env=False)
+        self._canon_lock = threading.Lock()
+        self._canonicaliser: RemoteCanonicaliser | None = None
+
+    def __repr__(self) -> str:
+        return f"SparqlStore({self.url.display!r})"
+
+    # -- protocol plumbing --------------------------------------------------------------------
+    def _timeout(self) -> float:
+        left = deadline.remaining()
+        return self.timeout if left is None else max(0.05, min(self.timeout, left))
+
+    def _post(self, url: str, *, data: Any = None, content: bytes | None = None, params: Any = None,
+              headers: dict[str, str] | None = None, what: str = "request") -> httpx.Response:
+        deadline.check()
+        try:
+            response = self._client.post(url, data=data, content=content, params=params, headers=headers,
+                                         timeout=self._timeout())
+        except httpx.TimeoutException as exc:
+            raise QueryTimeout(f"the remote store did not answer the {what} in time ({exc})") from None
+        except httpx.HTTPError as exc:
+            raise StoreUnavailable(f"the remote store at {self.url.display} is unreachable: {exc}") from None
+        if response.status_code >= 400:
+            self._fail(response, what)
+        return response
+
+    def _fail(self, response: httpx.Response, what: str) -> None:
+        body = response.text.strip()[:2000]
+        if response.status_code in (401, 403):
+            raise StoreUnavailable(f"the remote store refused the {what} (HTTP {response.status_code}): check "
+                                   "AGORA_STORE_USER / AGORA_STORE_PASSWORD and the endpoint's rights: {body}")
+        if response.status_code >= 500 and not _SYNTAX_HINT.search(body):
+            raise StoreUnavailable(f"the remote store failed the {what} (HTTP {response.status_code}): {body}")
+        if _SYNTAX_HINT.search(body):
+            err = SyntaxError(body)
+            m = _LINE.search(body)
+            err.lineno = int(m.group(1)) if m else None
+            raise err
+        raise ValueError(body or f"HTTP {response.status_code}")
+
+    # -- queries ------------------------------------------------------------------------------
+    def query(self, query: str, *, base_iri: str | None = None, prefixes: dict[str, str] | None = None,
+              use_default_graph_as_union: bool = False, default_graph: Any = None,
+              named_graphs: Any = None) -> Any:
+        """Evaluate on the remote store; the dataset arguments become the protocol's graph parameters."""
+        text = rewrite_term_tests(query)
+        if prefixes:
+            text = "".join(f"PREFIX {k}: <{v}>\n" for k, v in prefixes.items()) + text
+        if base_iri:
+            text = f"BASE <{base_iri}>\n{text}"
+        form = query_form(query)
+        data: list[tuple[str, str]] = [("query", text)]
+        # Without dataset arguments the store's own dataset applies (on Virtuoso the default graph is
+        # the union of all graphs, where Oxigraph's is empty; Agora's own queries name their graphs).
+        if default_graph is not None:
+            graphs = default_graph if isinstance(default_graph, list | tuple) else [default_graph]
+            data.extend(("default-graph-uri", _graph_iri(g)) for g in graphs)
+            if not graphs:
+                data.append(("default-graph-uri", DEFAULT_GRAPH.value))
+        if named_graphs is not None:
+            data.extend(("named-graph-uri", _graph_iri(g)) for g in named_graphs)
+            if not named_graphs:
+                data.append(("named-graph-uri", DEFAULT_GRAPH.value))
+        graph_form = form in ("CONSTRUCT", "DESCRIBE")
+        accept = "application/n-triples, text/plain;q=0.9" if graph_form else XML_RESULTS
+        form: dict[str, list[str]] = {}
+        for key, value in data:
+            form.setdefault(key, []).append(value)
+        response = self._post(self.url.query, data=form, headers={"Accept": accept}, what="query")
+        body = response.content
+        if graph_form:
+            return _triples(_NT_SKOLEM.sub(rb"_:\1", body), response.headers.get("content-type", ""))
+        return ox.parse_query_results(_XML_SKOLEM.sub(rb"<bnode>\1</bnode>", body),
+                                      format=ox.QueryResultsFormat.XML)
+
+    def update(self, update: str, *, base_iri: str | None = None) -> None:
+        text = rewrite_term_tests(update)
+        text = _skolemise_labels(text)
+        if base_iri:
+            text = f"BASE <{base_iri}>\n{text}"
+        self._post(self.url.update, data={"update": text}, what="update")
+
+    def quads_for_pattern(self, subject: Any, predicate: Any, object: Any,  # noqa: A002 - pyoxigraph's name
+                          graph_name: Any = None) -> Iterator[ox.Quad]:
+        s = term(subject) if subject is not None else "?s"
+        p = term(predicate) if predicate is not None else "?p"
+        o = term(object) if object is not None else "?o"
+        g = term(graph_name) if graph_name is not None else "?g"
+        text = f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}"
+        if graph_name is None:  # Agora's graphs only: the store may hold other applications' data
+            text = text[:-1] + ' FILTER(STRSTARTS(STR(?g), "urn:agora:")) }'
+        result = self.query(text, named_graphs=None, default_graph=None)
+        gn = graph_name if graph_name is not None else None
+        for sol in result:
+            yield ox.Quad(subject if subject is not None else sol["s"],
+                          predicate if predicate is not None else sol["p"],
+                          object if object is not None else sol["o"],
+                          gn if gn is not None else sol["g"])
+
+    def __iter__(self) -> Iterator[ox.Quad]:
+        return self.quads_for_pattern(None, None, None, None)
+
+    def named_graphs(self) -> Iterator[ox.NamedNode | ox.BlankNode]:
+        for sol in self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), "
+                              '"urn:agora:")) }'):
+            yield sol["g"]
+
+    def contains_named_graph(self, graph_name: Any) -> bool:
+        return bool(self.query(f"ASK {{ GRAPH {term(graph_name)} {{ ?s ?p ?o }} }}"))
+
+    def __len__(self) -> int:
+        res = self.query('SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), '
+                         '"urn:agora:")) }')
+        return int(next(iter(res))["n"].value)
+
+    # -- writes -------------------------------------------------------------------------------
+    def add_graph(self, graph_name: Any) -> None:
+        """SPARQL stores need not keep empty graphs; Agora's registry records empty sources itself."""
+        self.update(f"CREATE SILENT GRAPH {term(graph_name)}")
+
+    def clear_graph(self, graph_name: Any) -> None:
+        self.update(f"CLEAR SILENT GRAPH {term(graph_name)}")
+
+    def remove_graph(self, graph_name: Any) -> None:
+        self.update(f"DROP SILENT GRAPH {term(graph_name)}")
+
+    def add(self, quad: ox.Quad) -> None:
+        self.bulk_extend([quad])
+
+    def extend(self, quads: Iterable[ox.Quad]) -> None:
+        self.bulk_extend(quads)
+
+    def remove(self, quad: ox.Quad) -> None:
+        self.update(f"DELETE DATA {{ GRAPH {term(quad.graph_name)} {{ {term(quad.subject)} {term(quad.predicate)} "
+                    f"{term(quad.object)} }} }}")
+
+    def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
+        """Stream quads to the store, a batch per graph per request (not atomic: Agora writes drafts)."""
+        batches: dict[str, list[ox.Triple]] = {}
+        pending = 0
+        for q in quads:
+            s, o = q.subject, q.object
+            if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
+                s, o = _skolem(s), _skolem(o)
+            batches.setdefault(_graph_iri(q.graph_name), []).append(ox.Triple(s, q.predicate, o))
+            pending += 1
+            if pending >= BATCH_TRIPLES:
+                self._flush_batches(batches)
+                batches, pending = {}, 0
+        self._flush_batches(batches)
+
+    def _flush_batches(self, batches: dict[str, list[ox.Triple]]) -> None:
+        for graph, triples in batches.items():
+            if triples:
+                self._post_triples(graph, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+
+    def _post_triples(self, graph: str, ntriples: bytes) -> None:
+        if self.url.gsp is not None:
+            self._post(self.url.gsp, params={"graph": graph}, content=ntriples,
+                       headers={"Content-Type": "text/turtle"}, what="graph upload")
+        else:
+            self._post(self.url.update, data={"update": f"INSERT DATA {{ GRAPH <{graph}> {{\n"
+                                              f"{ntriples.decode()}\n}} }}"}, what="update")
+
+    def bulk_load(self, input: Any = None, format: Any = None, *, path: Any = None,  # noqa: A002
+                  base_iri: str | None = None, to_graph: Any = None, lenient: bool = False) -> None:
+        kwargs: dict[str, Any] = {"format": format, "base_iri": base_iri, "lenient": lenient}
+        if to_graph is not None:
+            kwargs["default_graph"] = to_graph if not isinstance(to_graph, ox.DefaultGraph) else None
+        if path is not None:
+            quads = ox.parse(path=str(path), **{k: v for k, v in kwargs.items() if v is not None})
+        else:
+            quads = ox.parse(input=input, **{k: v for k, v in kwargs.items() if v is not None})
+        self.bulk_extend(quads)
+
+    load = bulk_load
+
+    def flush(self) -> None:
+        """Nothing is buffered here: every write has been sent when its call returns."""
+
+    def backup(self, target_directory: str) -> None:
+        raise StoreUnavailable("backups of a remote store are made by its operator (Agora cannot snapshot it)")
+
+    def close(self) -> None:
+        self._client.close()
+
+    # -- literal canonicalisation -------------------------------------------------------------
+    def canonicaliser(self) -> RemoteCanonicaliser:
+        """One canonicaliser per store: it caches what the store keeps for each literal it has seen."""
+        with self._canon_lock:
+            if self._canonicaliser is None:
+                self._canonicaliser = RemoteCanonicaliser(self)
+            return self._canonicaliser
+
+    def stored_forms(self, literals: list[ox.Literal]) -> list[ox.Literal]:
+        """What the store keeps for each literal, found by a round trip through a scratch graph."""
+        graph = f"urn:agora:probe:{secrets.token_hex(8)}"
+        p = ox.NamedNode("urn:agora:probe:p")
+        try:
+            for start in range(0, len(literals), BATCH_TRIPLES):
+                chunk = literals[start:start + BATCH_TRIPLES]
+                triples = [ox.Triple(ox.NamedNode(f"urn:agora:probe:{start + i}"), p, lit)
+                           for i, lit in enumerate(chunk)]
+                self._post_triples(graph, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+            out: list[ox.Literal | None] = [None] * len(literals)
+            for sol in self.query(f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
+                out[int(sol["s"].value.rsplit(":", 1)[1])] = sol["o"]
+        finally:
+            self.update(f"DROP SILENT GRAPH <{graph}>")
+        missing = [lit for lit, o in zip(literals, out, strict=True) if o is None]
+        if missing:
+            raise StoreUnavailable(f"the remote store did not keep {len(missing)} literal(s), e.g. {missing[0]}")
+        return out  # type: ignore[return-value]
+
+
+class RemoteCanonicaliser:
+    """`fidelity.Canonicaliser` for a remote store: asks the store itself, and remembers the answers.
+
+    Nothing is predicted (stores differ), so the first load of a catalog asks once per distinct
+    typed value, in batches; later loads mostly hit the cache."""
+
+    def __init__(self, store: SparqlStore) -> None:
+        self._store = store
+        self._cache: dict[tuple[str, str], ox.Literal] = {}
+        self._lock = threading.Lock()
+
+    @staticmethod
+    def predict(literal: ox.Literal) -> ox.Literal | None:
+        return None
+
+    def stored_form(self, literal: ox.Literal) -> ox.Literal:
+        return self.stored_forms([literal])[0]
+
+    def stored_forms(self, literals: list[ox.Literal]) -> list[ox.Literal]:
+        from ..fidelity import VALUE_TYPES
+
+        with self._lock:
+            ask: dict[tuple[str, str], ox.Literal] = {}
+            for lit in literals:
+                key = (lit.value, lit.datatype.value)
+                if key[1] in VALUE_TYPES and key not in self._cache:
+                    ask[key] = lit
+            if ask:
+                keys = list(ask)
+                for key, stored in zip(keys, self._store.stored_forms([ask[k] for k in keys]), strict=True):
+                    self._cache[key] = stored
+            cache = self._cache
+            return [cache.get((lit.value, lit.datatype.value), lit) if lit.datatype.value in VALUE_TYPES else lit
+                    for lit in literals]
+
+
+def _triples(body: bytes, content_type: str) -> Iterator[ox.Quad]:
+    fmt = ox.RdfFormat.TURTLE if "turtle" in content_type else ox.RdfFormat.N_TRIPLES
+    return iter(ox.parse(input=body, format=fmt))
+
+
+_LABEL = re.compile(r"(?<![\w:<\"'])_:([A-Za-z0-9_][A-Za-z0-9_.-]*)")
+
+
+def _skolemise_labels(text: str) -> str:
+    """Blank-node labels in DATA blocks name stored nodes: write them in their skolem form.
+
+    Only `INSERT DATA` / `DELETE DATA` requests are touched (Agora's own registry and provenance
+    writes); in templates a label means a fresh node per solution, which a remote store makes itself."""
+    if "_:" not in text or not re.search(r"\b(INSERT|DELETE)\s+DATA\b", text, re.IGNORECASE):
+        return text
+    if re.search(r"\bWHERE\b", text, re.IGNORECASE):
+        return text
+    out: list[str] = []
+    i = 0
+    for start, end in _literal_spans(text):
+        out.append(_LABEL.sub(lambda m: f"<{SKOLEM_PREFIX}{m.group(1)}>", text[i:start]))
+        out.append(text[start:end])
+        i = end
+    out.append(_LABEL.sub(lambda m: f"<{SKOLEM_PREFIX}{m.group(1)}>", text[i:]))
+    return "".join(out)
+
+
+def _literal_spans(text: str) -> Iterator[tuple[int, int]]:
+    """Where the string literals of SPARQL text are (their content is never rewritten)."""
+    i = 0
+    while i < len(text):
+        if text[i] in "\"'":
+            end = _end_of_string(text, i)
+            yield i, end
+            i = end
+        elif text[i] == "#" and (i == 0 or text[i - 1] in " \t\n"):
+            end = text.find("\n", i)
+            end = len(text) if end < 0 else end
+            yield i, end
+            i = end
+        else:
+            i += 1
