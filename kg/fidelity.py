@@ -239,7 +239,7 @@ class Restorer:
         if len(parts) == 1 or len(nonempty) == 1:
             return nonempty[0] if nonempty else parts[0]
         out = cls.__new__(cls)
-        out._canon = parts[0]._canon
+        out._canon = nonempty[0]._canon if nonempty else Canonicaliser()
         out._map = {}
         merged: set[tuple[object, str]] = set()
         for part in nonempty:

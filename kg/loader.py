@@ -206,7 +206,7 @@ def finish_drafts(store: Any, drafts: list[Draft], *, validate: bool, profile: s
     from .validation import profile_for_source, result_counts, validate_version
 
     try:
-        commits: list[str] = []
+        commits: list[tuple[SourceInfo, list[Version]]] = []
         dropped: list[tuple[str, int]] = []
         for d in drafts:
             if len(d.recorder):
@@ -235,10 +235,8 @@ def finish_drafts(store: Any, drafts: list[Draft], *, validate: bool, profile: s
             keep = info.history[: store.settings.history_versions]
             dropped += [(d.name, old.number) for old in info.history[store.settings.history_versions:]]
             info.history = keep
-            commits.append(reg.commit_update(info, keep))
-        if extra_meta:
-            commits.append(extra_meta)
-        store.ox.update(" ;\n".join(commits))
+            commits.append((info, keep))
+        store.ox.update(reg.commit_update_many(commits, extra_meta))
     except BaseException:
         for d in drafts:
             store.drop_version_graphs(d.name, d.number)

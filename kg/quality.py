@@ -64,6 +64,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .backends import is_remote
 from .errors import BadInput, SourceNotFound
 
 DIMENSIONS = ("findability", "accessibility", "interoperability", "reusability", "contextuality")
@@ -450,7 +451,7 @@ def _to_ox(term: Any) -> Term | None:
 def _check_compliance(store: Any, info: Any, facts: SourceFacts, dataset: ox.NamedNode | None) -> None:
     """Validate with the dcat-ap@3.0.1 profile once and attribute violations to datasets."""
     from . import profiles
-    from .validation import background_graphs
+    from .validation import background_graphs, local_copy
 
     validator = profiles.validator(COMPLIANCE_PROFILE, store.settings.data_dir)
     focus: list[Term] | None = None
@@ -459,7 +460,11 @@ def _check_compliance(store: Any, info: Any, facts: SourceFacts, dataset: ox.Nam
         for ds in facts.datasets.values():
             focus.extend(ds.distributions)
     restorer = store.restorer([info])
-    report = validator.validate_store(store.ox, [info.physical], background_graphs=background_graphs(store, info.name),
+    background = background_graphs(store, info.name)
+    view = store.ox
+    if focus is None and is_remote(store.ox):  # a whole catalog: read once, not once per shape and path
+        view, restorer = local_copy(store, info, restorer, background)
+    report = validator.validate_store(view, [info.physical], background_graphs=background,
                                       focus_nodes=focus, restore=restorer.restore_pairs if restorer else None)
     owners: dict[Term, set[Term]] = {}
     for d, ds in facts.datasets.items():

@@ -125,7 +125,7 @@ def run_query(store: Any, text: str, *, default_graph_uris: list[str] | None = N
 
     if isinstance(result, ox.QueryBoolean):
         return QueryOutcome("ask", boolean=bool(result))
-    if isinstance(result, ox.QuerySolutions):
+    if hasattr(result, "variables"):  # ox.QuerySolutions, or a remote store's paged solutions
         variables = [v.value for v in result.variables if not v.value.startswith(HIDDEN_VAR_PREFIX)]
         values = _value_restorer(store, default, restorer) if restorer else None
 

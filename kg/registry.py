@@ -152,21 +152,36 @@ def version_triples(name: str, v: Version) -> str:
 
 def commit_update(info: SourceInfo, keep_versions: list[Version]) -> str:
     """One SPARQL update that makes `info.current` the visible version of the source."""
-    src = f"<{SOURCE_PREFIX}{info.name}>"
-    hist = " ".join(f"{src} <{AGORA}previousVersion> <{PHYSICAL_PREFIX}{info.name}/{h.number}> ."
-                    for h in keep_versions)
-    return f"""
-    DELETE {{ GRAPH <{META_GRAPH.value}> {{ {src} ?p ?o }} }}
-    WHERE {{ GRAPH <{META_GRAPH.value}> {{ {src} ?p ?o }} }} ;
-    INSERT DATA {{ GRAPH <{META_GRAPH.value}> {{
+    return commit_update_many([(info, keep_versions)])
+
+
+def commit_update_many(entries: list[tuple[SourceInfo, list[Version]]], extra_triples: str = "") -> str:
+    """One SPARQL update *operation* that makes each `info.current` the visible version of its source.
+
+    One operation, not `DELETE ... ; INSERT DATA ...`: a remote store may commit the operations of
+    a request one by one (Virtuoso 7 does), and a reader between the two would see the source gone.
+    The OPTIONAL gives exactly one solution when nothing is to be deleted (a new source), so the
+    INSERT template is instantiated once either way. `extra_triples` go into the metadata graph too."""
+    sources = " ".join(f"<{SOURCE_PREFIX}{info.name}>" for info, _keep in entries)
+    inserts = []
+    for info, keep in entries:
+        src = f"<{SOURCE_PREFIX}{info.name}>"
+        hist = " ".join(f"{src} <{AGORA}previousVersion> <{PHYSICAL_PREFIX}{info.name}/{h.number}> ."
+                        for h in keep)
+        inserts.append(f"""
       {src} a <{AGORA}Source> ;
          <{AGORA}name> {_lit(info.name)} ;
          <{AGORA}graph> <{info.graph_iri}> ;
          <{AGORA}system> {_lit(info.system)} ;
          <{AGORA}currentVersion> <{PHYSICAL_PREFIX}{info.name}/{info.current.number}> .
       {hist}
-      {version_triples(info.name, info.current)}
+      {version_triples(info.name, info.current)}""")
+    return f"""
+    DELETE {{ GRAPH <{META_GRAPH.value}> {{ ?src ?p ?o }} }}
+    INSERT {{ GRAPH <{META_GRAPH.value}> {{ {"".join(inserts)}
+      {extra_triples}
     }} }}
+    WHERE {{ OPTIONAL {{ GRAPH <{META_GRAPH.value}> {{ VALUES ?src {{ {sources} }} ?src ?p ?o }} }} }}
     """
 
 

@@ -15,6 +15,9 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import pyoxigraph as ox
+
+from .backends import is_remote
 from .errors import BadInput
 from .registry import SourceInfo
 from .shacl import Report
@@ -129,13 +132,45 @@ def validate_version(store: Any, info: SourceInfo, profile: str, focus_nodes: li
             return report
     validator = validator_for(profile, store.settings.data_dir)
     restorer = store.restorer([info]) if store.get(info.name) is info else _fresh_restorer(store, info)
+    background = background_graphs(store, info.name, profile)
+    if is_remote(store.ox):
+        data, restorer = local_copy(store, info, restorer, background)
+    else:
+        data = store.ox
     report = validator.validate_store(
-        store.ox, [info.physical], background_graphs=background_graphs(store, info.name, profile),
+        data, [info.physical], background_graphs=background,
         focus_nodes=focus_nodes, restore=restorer.restore_pairs if restorer else None,
-        restore_predicates=rewritten_predicates(store.ox, info.fidelity))
+        restore_predicates=rewritten_predicates(data, info.fidelity))
     if focus_nodes is None:
         report.validation_context = validation_context(store, info, profile)
     return report
+
+
+def local_copy(store: Any, info: SourceInfo, restorer: Any, background: list[Any]) -> tuple[Any, Any]:
+    """A remote version, with its background graphs, in an in-memory Oxigraph store, and its restorer there.
+
+    Validation reads a graph thousands of times over, one request per read on a remote store, so
+    it runs on a local copy (read with one query per graph). The copy is made from the loaded forms
+    of the literals and recorded the way a load into Oxigraph records them: the remote store's own
+    canonical forms mean nothing to Oxigraph, which canonicalises again."""
+    from .fidelity import CasedLangLiteral, FidelityRecorder, Restorer
+
+    mem = ox.Store()
+    recorder = FidelityRecorder()
+
+    def quads() -> Any:
+        for s, p, o in restorer.triples(store.ox.quads_for_pattern(None, None, None, info.physical)):
+            original = None
+            if isinstance(o, CasedLangLiteral):
+                original, o = o, ox.Literal(o.value, language=o.language.lower())
+            if isinstance(o, ox.Literal):
+                recorder.observe(s, p, o, original)
+            yield ox.Quad(s, p, o, info.physical)
+
+    mem.bulk_extend(quads())
+    store.ox.copy_graphs(background, into=mem)
+    mem.bulk_extend(recorder.quads(info.fidelity))
+    return mem, Restorer(mem, [info.fidelity])
 
 
 def _fresh_restorer(store: Any, info: SourceInfo) -> Any:

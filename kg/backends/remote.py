@@ -281,15 +281,31 @@ class SparqlStore:
                 data.append(("named-graph-uri", DEFAULT_GRAPH.value))
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples, text/plain;q=0.9" if graph_form else XML_RESULTS
-        form: dict[str, list[str]] = {}
+        params: dict[str, list[str]] = {}
         for key, value in data:
-            form.setdefault(key, []).append(value)
-        response = self._post(self.url.query, data=form, headers={"Accept": accept}, what="query")
+            params.setdefault(key, []).append(value)
+        response = self._post(self.url.query, data=params, headers={"Accept": accept}, what="query")
         body = response.content
         if graph_form:
             return _triples(_NT_SKOLEM.sub(rb"_:\1", body), response.headers.get("content-type", ""))
-        return ox.parse_query_results(_XML_SKOLEM.sub(rb"<bnode>\1</bnode>", body),
-                                      format=ox.QueryResultsFormat.XML)
+        result = _solutions(body)
+        cap = response.headers.get("x-sparql-maxrows")
+        if cap is None or form != "SELECT":
+            return result
+        # The store cut the answer at its row limit (Virtuoso: 1,048,576 rows, whatever its
+        # configuration says), with a 200. Large reads (a whole source graph) are paged instead.
+        if _SOLUTION_MODIFIER_AT_END.search(query):
+            raise StoreUnavailable(f"the remote store truncated the answer at {cap} rows (a query with its own "
+                                   "LIMIT/OFFSET cannot be paged); raise the store's result-size limit")
+        return PagedSolutions(self, form_data=params, text=text, page=max(1, int(cap) - 1),
+                              variables=result.variables)
+
+    def _page(self, form_data: dict[str, list[str]], text: str, limit: int, offset: int) -> ox.QuerySolutions:
+        data = {**form_data, "query": [f"{text}\nLIMIT {limit} OFFSET {offset}"]}
+        response = self._post(self.url.query, data=data, headers={"Accept": XML_RESULTS}, what="query")
+        if response.headers.get("x-sparql-maxrows") is not None:
+            raise StoreUnavailable("the remote store truncated a page of a paged answer")
+        return _solutions(response.content)
 
     def update(self, update: str, *, base_iri: str | None = None) -> None:
         text = rewrite_term_tests(update)
@@ -374,7 +390,9 @@ class SparqlStore:
 
     def _post_triples(self, graph: str, ntriples: bytes) -> None:
         if self.url.gsp is not None:
-            self._post(self.url.gsp, params={"graph": graph}, content=ntriples,
+            # Sent as Turtle with a leading @prefix line: Virtuoso sniffs the body and refuses an
+            # N-Triples line of 64 kB or more unless the body looks like Turtle from the start.
+            self._post(self.url.gsp, params={"graph": graph}, content=b"@prefix agora: <urn:agora:> .\n" + ntriples,
                        headers={"Content-Type": "text/turtle"}, what="graph upload")
         else:
             self._post(self.url.update, data={"update": f"INSERT DATA {{ GRAPH <{graph}> {{\n"
@@ -401,6 +419,20 @@ class SparqlStore:
 
     def close(self) -> None:
         self._client.close()
+
+    def copy_graphs(self, graphs: Iterable[Any], into: ox.Store | None = None) -> ox.Store:
+        """These graphs in an in-memory Oxigraph store, read with one query per graph.
+
+        Validation reads a graph thousands of times over (each shape, each path); over HTTP that
+        would be one request per read, so it runs on a local copy instead (blank nodes keep their
+        labels, so fidelity records still apply)."""
+        copy = ox.Store() if into is None else into
+        for g in graphs:
+            if isinstance(g, ox.DefaultGraph):
+                continue
+            result = self.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH {term(g)} {{ ?s ?p ?o }} }}")
+            copy.bulk_extend(ox.Quad(sol[0], sol[1], sol[2], g) for sol in result)
+        return copy
 
     # -- literal canonicalisation -------------------------------------------------------------
     def canonicaliser(self) -> RemoteCanonicaliser:
@@ -465,6 +497,40 @@ class RemoteCanonicaliser:
             cache = self._cache
             return [cache.get((lit.value, lit.datatype.value), lit) if lit.datatype.value in VALUE_TYPES else lit
                     for lit in literals]
+
+
+_SOLUTION_MODIFIER_AT_END = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\s*(\b(LIMIT|OFFSET)\s+\d+\s*)?$", re.IGNORECASE)
+
+
+def _solutions(body: bytes) -> Any:
+    return ox.parse_query_results(_XML_SKOLEM.sub(rb"<bnode>\1</bnode>", body), format=ox.QueryResultsFormat.XML)
+
+
+class PagedSolutions:
+    """SELECT solutions read page by page (LIMIT/OFFSET) because the store caps the rows of one answer.
+
+    The pages come from separate requests without ORDER BY (sorting a whole graph is what makes
+    such reads slow); the store answers them from one unchanged graph, and Agora never changes a
+    committed version graph, so the pages neither overlap nor miss rows."""
+
+    def __init__(self, store: SparqlStore, *, form_data: dict[str, list[str]], text: str, page: int,
+                 variables: list[ox.Variable]) -> None:
+        self._store = store
+        self._form = form_data
+        self._text = text
+        self._page = page
+        self.variables = variables
+
+    def __iter__(self) -> Iterator[Any]:
+        offset = 0
+        while True:
+            n = 0
+            for sol in self._store._page(self._form, self._text, self._page, offset):
+                n += 1
+                yield sol
+            if n < self._page:
+                return
+            offset += self._page
 
 
 def _triples(body: bytes, content_type: str) -> Iterator[ox.Quad]:

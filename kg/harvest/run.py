@@ -258,6 +258,7 @@ def _lit(v: object) -> str:
 
 
 def _prov(activity: str, url: str, kind: str, name: str, run: HarvestRun, started: str) -> str:
+    """The run's PROV-O triples (for the metadata graph): committed with the version, or on their own."""
     started_lit = f'"{started}"^^<{XSD}dateTime>'
     # A committed run's end is the version's generation time, which registry.py records.
     ended_lit = f'"{run.ended_at or now_iso()}"^^<{XSD}dateTime>'
@@ -265,7 +266,7 @@ def _prov(activity: str, url: str, kind: str, name: str, run: HarvestRun, starte
     reasons = " ".join(f"<{activity}> <{AGORA}rejectionReason> {_lit(f'{n} x {msg}')} ."
                        for msg, n in list(run.reasons.items())[:20])
     error = f"<{activity}> <{AGORA}error> {_lit(run.error)} ." if run.error else ""
-    return f"""INSERT DATA {{ GRAPH <{META_GRAPH.value}> {{
+    return f"""
       <{activity}> a <{PROV}Activity>, <{AGORA}HarvestRun> ;
         <{PROV}startedAtTime> {started_lit} ;
         <{PROV}used> <{url}> ; <{AGORA}harvestSource> <{SOURCE_PREFIX}{name}> ; <{AGORA}harvestKind> {_lit(kind)} ;
@@ -274,9 +275,10 @@ def _prov(activity: str, url: str, kind: str, name: str, run: HarvestRun, starte
         <{AGORA}addedCount> {_lit(run.added)} ; <{AGORA}changedCount> {_lit(run.changed)} ;
         <{AGORA}removedCount> {_lit(run.removed)} .
       {reasons} {error} {ended}
-    }} }}"""
+    """
 
 
 def _record_failure(store: Any, activity: str, url: str, kind: str, name: str, run: HarvestRun, started: str) -> None:
     with contextlib.suppress(OSError, SyntaxError, ValueError):  # must not hide the harvest's own error
-        store.ox.update(_prov(activity, url, kind, name, run, started))
+        triples = _prov(activity, url, kind, name, run, started)
+        store.ox.update(f"INSERT DATA {{ GRAPH <{META_GRAPH.value}> {{ {triples} }} }}")

@@ -1,0 +1,157 @@
+"""Agora on a remote SPARQL 1.1 store (a real Virtuoso 7 on 127.0.0.1): what only a remote store needs.
+
+The features themselves (loading, literal fidelity, SPARQL protocol, GraphQL, validation of stored
+data) run on both backends in their own modules (`pytestmark = pytest.mark.backends`); here are the
+remote store's own concerns: store URLs, blank nodes, answers over the store's row cap, atomic
+replace seen by concurrent readers, and several API processes serving one store.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+
+import httpx
+import pyoxigraph as ox
+import pytest
+
+from agora.kg.backends.remote import parse_store_url, rewrite_term_tests
+from agora.kg.config import load_settings
+from agora.kg.errors import BadInput, StoreUnavailable
+from agora.kg.loader import load_documents
+from agora.kg.query import run_query
+from agora.kg.rdfio import RDFInput
+from agora.kg.store import AgoraStore
+
+from .conftest import backend_settings
+from .servers import running, start
+from .virtuoso import VirtuosoServer
+
+DCAT = "http://www.w3.org/ns/dcat#"
+DCT = "http://purl.org/dc/terms/"
+
+
+def _catalog(n: int, title: str) -> RDFInput:
+    lines = [f'<http://ex/d{i}> a <{DCAT}Dataset> ; <{DCT}title> "{title} {i}"@en ; '
+             f'<{DCAT}byteSize> "00{i}"^^<http://www.w3.org/2001/XMLSchema#nonNegativeInteger> ; '
+             f'<{DCT}temporal> [ <{DCAT}startDate> "2024-01-0{1 + i % 9}"^^<http://www.w3.org/2001/XMLSchema#date> ] .'
+             for i in range(n)]
+    return RDFInput.from_bytes("\n".join(lines).encode(), name=f"{title}.ttl", fmt=ox.RdfFormat.TURTLE)
+
+
+def test_store_urls_name_the_endpoints_and_refuse_credentials() -> None:
+    url = parse_store_url("sparql+http://db:8890/sparql?gsp=/sparql-graph-crud")
+    assert (url.query, url.update, url.gsp) == ("http://db:8890/sparql", "http://db:8890/sparql",
+                                                "http://db:8890/sparql-graph-crud")
+    assert parse_store_url("sparql+https://db/q?update=/u").update == "https://db/u"
+    with pytest.raises(BadInput, match="AGORA_STORE_USER"):
+        parse_store_url("sparql+http://dba:dba@db:8890/sparql")
+    with pytest.raises(BadInput, match="sparql\\+http"):
+        parse_store_url("http://db:8890/sparql")
+    with pytest.raises(BadInput, match="unknown store URL option"):
+        parse_store_url("sparql+http://db/sparql?timeout=5")
+
+
+def test_term_tests_treat_skolemised_nodes_as_blank_nodes() -> None:
+    out = rewrite_term_tests('SELECT * WHERE { ?s ?p ?o FILTER(isBlank(?s) && !isIRI(STR(?o)) && "isBlank(x)" != ?o) }')
+    assert '(isBLANK(?s) || (isIRI(?s) && STRSTARTS(STR(?s), "urn:agora:genid:")))' in out
+    assert '(isIRI(STR(?o)) && !STRSTARTS(STR(STR(?o)), "urn:agora:genid:"))' in out
+    assert '"isBlank(x)"' in out  # strings are left alone
+    assert rewrite_term_tests("SELECT ?x WHERE { ?x <urn:isIRI(> 1 }") == "SELECT ?x WHERE { ?x <urn:isIRI(> 1 }"
+
+
+def test_blank_nodes_come_back_as_blank_nodes_and_can_be_read_again(virtuoso, tmp_path: Path, request) -> None:
+    store = AgoraStore(backend_settings("virtuoso", tmp_path / "data", request))
+    try:
+        load_documents(store, [_catalog(3, "Bn")], name="bn", validate=False)
+        rows = list(run_query(store, f"SELECT ?t WHERE {{ ?d <{DCT}temporal> ?t FILTER(isBlank(?t)) }}").rows)
+        assert len(rows) == 3 and all(type(t).__name__ == "BlankNode" for (t,) in rows)
+        (node,) = rows[0]
+        assert [q.predicate.value for q in store.ox.quads_for_pattern(node, None, None, None)] == [DCAT + "startDate"]
+        assert not list(run_query(store, f"SELECT ?t WHERE {{ ?d <{DCT}temporal> ?t FILTER(isIRI(?t)) }}").rows)
+    finally:
+        store.close()
+
+
+def test_answers_over_the_stores_row_cap_are_read_in_pages(tmp_path: Path) -> None:
+    with VirtuosoServer(max_rows=500) as small:
+        settings = load_settings(tmp_path / "data", store=small.store_url + "?gsp=/sparql-graph-crud")
+        store = AgoraStore(settings, install_background=False)
+        try:
+            load_documents(store, [_catalog(300, "Paged")], name="paged", validate=False)
+            info = store.require("paged")
+            assert info.current.triples == 1500  # five triples per dataset
+            quads = list(store.ox.quads_for_pattern(None, None, None, info.physical))
+            assert len(quads) == len(set(quads)) == 1500
+            exported = store.export("paged", ox.RdfFormat.N_TRIPLES)
+            assert exported.count(b"\n") == 1500 and b'"0042"^^' in exported  # original forms, every triple
+            with pytest.raises(StoreUnavailable, match="truncated"):  # its own LIMIT cannot be paged
+                list(store.ox.query(f"SELECT * WHERE {{ GRAPH <{info.physical.value}> {{ ?s ?p ?o }} }} LIMIT 900"))
+        finally:
+            store.close()
+
+
+def test_readers_never_see_a_half_replaced_source(virtuoso, tmp_path: Path, request) -> None:
+    """A replace is one registry update: a query sees all of version A or all of version B."""
+    store = AgoraStore(backend_settings("virtuoso", tmp_path / "data", request))
+    n = 200
+    load_documents(store, [_catalog(n, "A")], name="flip", validate=False)
+    seen: Counter[str] = Counter()
+    problems: list[str] = []
+    stop = threading.Event()
+    query = f"SELECT ?t WHERE {{ ?d a <{DCAT}Dataset> ; <{DCT}title> ?t }}"
+
+    def read() -> None:
+        while not stop.is_set():
+            titles = [str(t.value).split(" ")[0] for (t,) in run_query(store, query).rows]
+            kinds = set(titles)
+            if len(titles) != n or len(kinds) != 1:
+                problems.append(f"{len(titles)} titles of {sorted(kinds)}")
+            seen.update(kinds)
+
+    readers = [threading.Thread(target=read) for _ in range(3)]
+    for t in readers:
+        t.start()
+    try:
+        for i in range(6):
+            load_documents(store, [_catalog(n, "B" if i % 2 == 0 else "A")], name="flip", replace=True,
+                           validate=False)
+            time.sleep(0.05)
+    finally:
+        stop.set()
+        for t in readers:
+            t.join()
+        store.close()
+    assert not problems, problems[:5]
+    assert seen["A"] and seen["B"]
+
+
+def test_several_api_processes_serve_one_remote_store(virtuoso, tmp_path: Path, request) -> None:
+    """`agora serve --workers 2` on a remote store: a write through one process is seen by both, in
+    SPARQL and search, as soon as it returns."""
+    settings = backend_settings("virtuoso", tmp_path / "data", request)
+    server = start(settings.data_dir, args=("--store", settings.store, "--workers", "2"))
+    body = ('<http://ex/w1> a <http://www.w3.org/ns/dcat#Dataset> ; <http://purl.org/dc/terms/title> '
+            '"Verkeersintensiteit Zuidas"@nl ; <http://purl.org/dc/terms/description> "Tellingen."@nl .\n')
+    with running(server), server.client() as http:
+        pids: set[int] = set()
+        r = http.put("/store?graph=zuidas", content=body, headers={"Content-Type": "text/turtle"})
+        assert r.status_code in (201, 204), r.text
+        for version in ("Zuidas", "Sloterdijk"):
+            if version == "Sloterdijk":
+                r = http.put("/store?graph=zuidas", content=body.replace("Zuidas", "Sloterdijk"),
+                             headers={"Content-Type": "text/turtle"})
+                assert r.status_code in (201, 204), r.text
+            for _ in range(40):  # fresh connections: the kernel spreads them over both processes
+                with httpx.Client(base_url=server.url, timeout=60) as one:
+                    pids.add(one.get("/readyz").json()["pid"])
+                    q = "SELECT ?t WHERE { <http://ex/w1> <http://purl.org/dc/terms/title> ?t }"
+                    titles = one.get("/sparql", params={"query": q},
+                                     headers={"Accept": "application/sparql-results+json"}).json()
+                    assert [b["t"]["value"] for b in titles["results"]["bindings"]] == [
+                        f"Verkeersintensiteit {version}"]
+                    hits = one.get("/api/search", params={"q": version.lower()}).json()
+                    assert "http://ex/w1" in {h["iri"] for h in hits["results"]}, hits
+        assert len(pids) == 2, f"one process answered every request: {pids}"
