@@ -73,12 +73,13 @@ class ChangeFeed:
                        digests: dict[str, str]) -> tuple[list[str], list[str], list[str]]:
         """Write the changes from what the feed last saw of `source` to `digests` (version None: deleted)."""
         with self._lock:
-            old = self.known(source)
-            added, changed, removed = diff(old, digests)
             at = _now()
             c = self.db()
+            # Read what the feed knows inside the write transaction: API processes sharing a remote
+            # store all follow its writes, and the second one must find the first one's records.
             c.execute("BEGIN IMMEDIATE")
             try:
+                added, changed, removed = diff(self.known(source), digests)
                 rows = [(at, source, version, r, kind) for kind, items in
                         (("added", added), ("changed", changed), ("removed", removed)) for r in items]
                 c.executemany("INSERT INTO changes (at, source, version, record, change) VALUES (?,?,?,?,?)", rows)
@@ -102,7 +103,10 @@ class ChangeFeed:
         followed = {r["source"]: int(r["version"]) for r in self.db().execute("SELECT source, version FROM feed_state")}
         for name, info in current.items():
             if followed.get(name) != info.current.number:
-                digests = graph_digests(self.store.ox, info.physical)
+                # On a remote store the digests are made from a local copy: one request instead of
+                # one per record, and the same literal forms as harvested pages have.
+                data = self.store.local_copy(info)[0] if self.store.remote else self.store.ox
+                digests = graph_digests(data, info.physical)
                 written += sum(map(len, self.record_version(name, info.current.number, digests)))
         for name in followed.keys() - current.keys():
             written += sum(map(len, self.record_version(name, None, {})))

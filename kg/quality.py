@@ -451,7 +451,7 @@ def _to_ox(term: Any) -> Term | None:
 def _check_compliance(store: Any, info: Any, facts: SourceFacts, dataset: ox.NamedNode | None) -> None:
     """Validate with the dcat-ap@3.0.1 profile once and attribute violations to datasets."""
     from . import profiles
-    from .validation import background_graphs, local_copy
+    from .validation import background_graphs
 
     validator = profiles.validator(COMPLIANCE_PROFILE, store.settings.data_dir)
     focus: list[Term] | None = None
@@ -463,7 +463,7 @@ def _check_compliance(store: Any, info: Any, facts: SourceFacts, dataset: ox.Nam
     background = background_graphs(store, info.name)
     view = store.ox
     if focus is None and is_remote(store.ox):  # a whole catalog: read once, not once per shape and path
-        view, restorer = local_copy(store, info, restorer, background)
+        view, restorer = store.local_copy(info, background, restorer)
     report = validator.validate_store(view, [info.physical], background_graphs=background,
                                       focus_nodes=focus, restore=restorer.restore_pairs if restorer else None)
     owners: dict[Term, set[Term]] = {}

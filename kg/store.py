@@ -224,6 +224,37 @@ class AgoraStore:
         restorer = self.restorer([info])
         return restorer.triples(self.ox.quads_for_pattern(None, None, None, info.physical))
 
+    def local_copy(self, info: SourceInfo, background: list[ox.NamedNode] | tuple[()] = (),
+                   restorer: Restorer | None = None) -> tuple[ox.Store, Restorer]:
+        """A version of a source on a remote store, with these background graphs, in an in-memory
+        Oxigraph store, and the restorer that goes with it there.
+
+        Work that reads a graph thousands of times over (validation, record digests) would make one
+        request per read on a remote store; it runs on this copy instead (one query per graph). The
+        copy is made from the loaded forms of the literals and recorded as a load into Oxigraph
+        records them, so the results are the embedded store's: the remote store's own canonical
+        forms mean nothing to Oxigraph, which canonicalises again."""
+        from .fidelity import CasedLangLiteral, FidelityRecorder
+
+        restorer = restorer if restorer is not None else self.version_restorer(info)
+        mem = ox.Store()
+        recorder = FidelityRecorder()
+
+        def quads() -> Iterator[ox.Quad]:
+            for s, p, o in restorer.triples(self.ox.quads_for_pattern(None, None, None, info.physical)):
+                original = None
+                if isinstance(o, CasedLangLiteral):
+                    original, o = o, ox.Literal(o.value, language=o.language.lower())
+                if isinstance(o, ox.Literal):
+                    recorder.observe(s, p, o, original)  # type: ignore[arg-type]
+                yield ox.Quad(s, p, o, info.physical)  # type: ignore[arg-type]
+
+        mem.bulk_extend(quads())
+        if background:
+            self.ox.copy_graphs(background, into=mem)  # type: ignore[union-attr]
+        mem.bulk_extend(recorder.quads(info.fidelity))
+        return mem, Restorer(mem, [info.fidelity])
+
     def export(self, name: str | None, fmt: ox.RdfFormat) -> bytes:
         """One source as a graph, or every curator source as a dataset (TriG/N-Quads) with public names."""
         if name is not None:

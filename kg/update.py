@@ -17,6 +17,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
+from .backends import is_remote
 from .errors import BadInput, io_failure
 from .fidelity import FidelityRecorder
 from .loader import Draft, begin_draft, finish_drafts
@@ -144,6 +145,9 @@ def run_update(store: Any, text: str, *, user: str, validate: bool = True,
                 for physical, iri in public.items():  # name graphs as the caller does
                     message = message.replace(f"<{physical}>", f"<{iri}>")
                 raise BadInput(f"the update cannot be applied: {message}") from None
+            if is_remote(store.ox):  # blank nodes the update made are the store's own: name them (remote.py)
+                for d in drafts.values():
+                    store.ox.skolemise_blank_nodes(d.physical)
             if any(True for _ in store.ox.quads_for_pattern(None, None, None, ox.DefaultGraph())):
                 store.ox.clear_graph(ox.DefaultGraph())
                 raise BadInput("this update writes to the default graph, which is the read-only union of all "

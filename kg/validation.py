@@ -89,7 +89,6 @@ def profile_background(store: Any, profile: str) -> list[Any]:
     Content-addressed (the graph name is a digest of the files), so a replaced profile gets a
     new graph and a graph never changes once written.
     """
-    import pyoxigraph as ox
 
     from .profiles import get_profile, profile_digest
 
@@ -134,7 +133,7 @@ def validate_version(store: Any, info: SourceInfo, profile: str, focus_nodes: li
     restorer = store.restorer([info]) if store.get(info.name) is info else _fresh_restorer(store, info)
     background = background_graphs(store, info.name, profile)
     if is_remote(store.ox):
-        data, restorer = local_copy(store, info, restorer, background)
+        data, restorer = store.local_copy(info, background, restorer)
     else:
         data = store.ox
     report = validator.validate_store(
@@ -144,33 +143,6 @@ def validate_version(store: Any, info: SourceInfo, profile: str, focus_nodes: li
     if focus_nodes is None:
         report.validation_context = validation_context(store, info, profile)
     return report
-
-
-def local_copy(store: Any, info: SourceInfo, restorer: Any, background: list[Any]) -> tuple[Any, Any]:
-    """A remote version, with its background graphs, in an in-memory Oxigraph store, and its restorer there.
-
-    Validation reads a graph thousands of times over, one request per read on a remote store, so
-    it runs on a local copy (read with one query per graph). The copy is made from the loaded forms
-    of the literals and recorded the way a load into Oxigraph records them: the remote store's own
-    canonical forms mean nothing to Oxigraph, which canonicalises again."""
-    from .fidelity import CasedLangLiteral, FidelityRecorder, Restorer
-
-    mem = ox.Store()
-    recorder = FidelityRecorder()
-
-    def quads() -> Any:
-        for s, p, o in restorer.triples(store.ox.quads_for_pattern(None, None, None, info.physical)):
-            original = None
-            if isinstance(o, CasedLangLiteral):
-                original, o = o, ox.Literal(o.value, language=o.language.lower())
-            if isinstance(o, ox.Literal):
-                recorder.observe(s, p, o, original)
-            yield ox.Quad(s, p, o, info.physical)
-
-    mem.bulk_extend(quads())
-    store.ox.copy_graphs(background, into=mem)
-    mem.bulk_extend(recorder.quads(info.fidelity))
-    return mem, Restorer(mem, [info.fidelity])
 
 
 def _fresh_restorer(store: Any, info: SourceInfo) -> Any:
@@ -357,7 +329,6 @@ class LazyRestorer:
         return hit
 
     def restore_pairs(self, p: Any, pairs: list[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
-        import pyoxigraph as ox
 
         from .fidelity import CasedLangLiteral
 
@@ -450,7 +421,6 @@ def store_summary(store: Any, graph: Any, report: Any) -> None:
     background, engine) is stored with it, so that a later update can be validated incrementally
     against exactly this summary.
     """
-    import pyoxigraph as ox
 
     from .namespaces import AGORA, RDF, SH, XSD
 
@@ -528,7 +498,6 @@ def validate_documents(docs: list[Any], *, profile: str | None = None, shapes: l
     ontology and shipped vocabularies) is used for the built-in profiles by default and for
     custom shapes only when asked, so that custom shapes give exactly pyshacl's results.
     """
-    import pyoxigraph as ox
 
     from .fidelity import FidelityRecorder, Restorer
     from .loader import _stream

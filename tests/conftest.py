@@ -64,7 +64,26 @@ def backend_settings(backend: str, data_dir: Path, request: pytest.FixtureReques
 
     server = request.getfixturevalue("virtuoso")
     clear_agora_graphs(server)
-    return load_settings(data_dir, store=server.store_url + "?gsp=/sparql-graph-crud", **flags)
+    # In the data directory's agora.toml too, so CLI commands and served instances on it use the store.
+    data_dir.mkdir(parents=True, exist_ok=True)
+    url = server.store_url + "?gsp=/sparql-graph-crud"
+    (data_dir / "agora.toml").write_text(f'store = "{url}"\n')
+    return load_settings(data_dir, **flags)
+
+
+def demo_settings(backend: str, demo_dir: Path, data_dir: Path, request: pytest.FixtureRequest) -> Settings:
+    """Settings for a private store holding the demo catalog: a copy of the session's demo directory,
+    or the demo loaded into a remote store."""
+    if backend == "embedded":
+        shutil.copytree(demo_dir, data_dir)
+        return load_settings(data_dir)
+    from agora.kg.demo import load_demo
+
+    settings = backend_settings(backend, data_dir, request)
+    store = AgoraStore(settings)
+    load_demo(store, say=lambda _m: None)
+    store.close()
+    return settings
 
 
 @pytest.fixture

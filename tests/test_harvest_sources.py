@@ -41,6 +41,9 @@ class Harvesting:
         return (info.current.number if info else None), len(graphs)
 
 
+pytestmark = pytest.mark.backends  # every test here runs on the embedded store and on Virtuoso
+
+
 @pytest.fixture
 def h(store: AgoraStore) -> Iterator[Harvesting]:
     store.settings.allow_hosts = ["127.0.0.1"]

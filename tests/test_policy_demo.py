@@ -12,7 +12,6 @@ import pytest
 from typer.testing import CliRunner
 
 from agora.api.cli_policy import policy_app
-from agora.kg.config import load_settings
 from agora.kg.policy import (
     DENY,
     NOT_APPLICABLE,
@@ -27,6 +26,8 @@ from agora.kg.policy import (
 )
 from agora.kg.store import AgoraStore
 
+from .conftest import demo_settings
+
 ORG = "https://agora.example.org/id/org/"
 POLICY = "https://agora.example.org/id/policy/"
 USECASE = "https://agora.example.org/id/usecase/"
@@ -40,12 +41,15 @@ def ds(city: str, name: str) -> str:
 TRIPS = ds("antwerp", "deelsteps-ritten")
 
 
+pytestmark = pytest.mark.backends  # every test here runs on the embedded store and on Virtuoso
+
+
 @pytest.fixture(scope="module")
-def demo(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[AgoraStore]:
+def demo(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str,
+         request: pytest.FixtureRequest) -> Iterator[AgoraStore]:
     """One demo store for the module: these tests only read, and the engine's caches live with the store."""
     target = tmp_path_factory.mktemp("policy-demo") / "data"
-    shutil.copytree(demo_dir, target)
-    store = AgoraStore(load_settings(target))
+    store = AgoraStore(demo_settings(backend, demo_dir, target, request))
     yield store
     store.close()
 

@@ -155,3 +155,41 @@ def test_several_api_processes_serve_one_remote_store(virtuoso, tmp_path: Path, 
                     hits = one.get("/api/search", params={"q": version.lower()}).json()
                     assert "http://ex/w1" in {h["iri"] for h in hits["results"]}, hits
         assert len(pids) == 2, f"one process answered every request: {pids}"
+
+
+def test_the_stores_own_blank_nodes_can_be_read_again(virtuoso) -> None:
+    """Blank nodes another application wrote (Virtuoso names them nodeID://b...) are still addressable."""
+    from agora.kg.backends.remote import SparqlStore
+
+    store = SparqlStore(virtuoso.store_url)
+    try:
+        store.update("INSERT { GRAPH <urn:agora:native> { <urn:a> <urn:p> [ <urn:q> 1 ] } } WHERE {}")
+        (row,) = list(store.query("SELECT ?o WHERE { GRAPH <urn:agora:native> { <urn:a> <urn:p> ?o } }"))
+        node = row["o"]
+        assert isinstance(node, ox.BlankNode)
+        assert [str(q.object) for q in store.quads_for_pattern(node, None, None, ox.NamedNode("urn:agora:native"))] \
+            == ['"1"^^<http://www.w3.org/2001/XMLSchema#integer>']
+    finally:
+        store.remove_graph(ox.NamedNode("urn:agora:native"))
+        store.close()
+
+
+def test_datatypes_the_store_cannot_hold_are_kept_as_loaded(virtuoso, tmp_path: Path, request) -> None:
+    """Virtuoso 7 turns "P30D"^^xsd:duration into a number of seconds that no query can match again;
+    Agora finds such datatypes once per store and stores their literals in a form the store leaves alone."""
+    store = AgoraStore(backend_settings("virtuoso", tmp_path / "data", request), install_background=False)
+    try:
+        xsd = "http://www.w3.org/2001/XMLSchema#"
+        assert xsd + "duration" in store.ox.kept_datatypes()
+        assert xsd + "integer" not in store.ox.kept_datatypes()
+        ttl = f'_:c <http://ex/rightOperand> "P30D"^^<{xsd}duration> ; <http://ex/time> "10:00:00"^^<{xsd}time> .\n'
+        load_documents(store, [RDFInput.from_bytes(ttl.encode(), name="p.ttl", fmt=ox.RdfFormat.TURTLE)],
+                       name="durations", validate=False)
+        rows = list(run_query(store, 'PREFIX xsd: <http://www.w3.org/2001/XMLSchema#> '
+                                     'SELECT ?c WHERE { ?c <http://ex/rightOperand> "P30D"^^xsd:duration }').rows)
+        assert len(rows) == 1 and isinstance(rows[0][0], ox.BlankNode)
+        exported = store.export("durations", ox.RdfFormat.N_TRIPLES).decode()
+        assert f'"P30D"^^<{xsd}duration>' in exported and f'"10:00:00"^^<{xsd}time>' in exported
+        assert "urn:agora:kept" not in exported
+    finally:
+        store.close()

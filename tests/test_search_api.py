@@ -18,13 +18,19 @@ from agora.api.cli_search import search_app
 from agora.kg.config import load_settings
 from agora.kg.store import AgoraStore
 
+from .conftest import demo_settings
+
 ID = "https://agora.example.org/id/"
 
 
+pytestmark = pytest.mark.backends  # every test here runs on the embedded store and on Virtuoso
+
+
 @pytest.fixture(scope="module")
-def data_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def data_dir(demo_dir: Path, tmp_path_factory: pytest.TempPathFactory, backend: str,
+             request: pytest.FixtureRequest) -> Path:
     target = tmp_path_factory.mktemp("search-api") / "data"
-    shutil.copytree(demo_dir, target)
+    demo_settings(backend, demo_dir, target, request)
     return target
 
 

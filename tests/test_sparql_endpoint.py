@@ -127,6 +127,25 @@ def test_update_is_validated_and_atomic(client, writer):
     assert r.status_code == 400 and "default graph" in r.json()["message"]
 
 
+def test_blank_nodes_an_update_makes_are_blank_nodes_that_later_reads_find(client, writer):
+    _put(client, writer)
+    graph = client.get("/api/sources/cat").json()["graph"]
+    r = client.post("/sparql", data={"update": f"""PREFIX dct: <http://purl.org/dc/terms/>
+        PREFIX dcat: <http://www.w3.org/ns/dcat#>
+        INSERT {{ GRAPH <{graph}> {{ <http://ex/d1> dct:temporal [ a dct:PeriodOfTime ;
+            dcat:startDate "2020-01-01"^^<http://www.w3.org/2001/XMLSchema#date> ] }} }}
+        WHERE {{}}"""}, headers=writer)
+    assert r.status_code == 204, r.text
+    q = ("SELECT ?t ?start WHERE { <http://ex/d1> <http://purl.org/dc/terms/temporal> ?t . "
+         "?t <http://www.w3.org/ns/dcat#startDate> ?start FILTER(isBlank(?t)) }")
+    rows = client.get("/sparql", params={"query": q}, headers={"Accept": "application/sparql-results+json"}).json()
+    (row,) = rows["results"]["bindings"]
+    assert row["t"]["type"] == "bnode" and row["start"]["value"] == "2020-01-01"
+    # The node can be read again on its own: its description comes with the dataset's page data.
+    page = client.get("/resource", params={"iri": "http://ex/d1"}, headers={"Accept": "application/n-triples"})
+    assert page.status_code == 200 and '"2020-01-01"^^<http://www.w3.org/2001/XMLSchema#date>' in page.text
+
+
 def test_graph_store_protocol_with_etags(client, writer):
     r = _put(client, writer)
     assert r.status_code == 201

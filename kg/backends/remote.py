@@ -20,6 +20,7 @@ Answers are parsed by pyoxigraph (SPARQL XML results, N-Triples), so callers get
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import re
@@ -46,6 +47,19 @@ BATCH_TRIPLES = 20_000
 XML_RESULTS = "application/sparql-results+xml"
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _XML_SKOLEM = re.compile(rb"<uri>urn:agora:genid:([^<]*)</uri>")
+KEPT_PREFIX = "urn:agora:kept:"
+"""Literals of a datatype the store cannot hold as itself are stored as `"lex"^^<urn:agora:kept:DT>`."""
+XSD = "http://www.w3.org/2001/XMLSchema#"
+_SAMPLES = {
+    "boolean": "true", "float": "1.5", "double": "1.5E0", "decimal": "1.5", "integer": "12",
+    "nonPositiveInteger": "-3", "negativeInteger": "-3", "long": "12", "int": "12", "short": "12", "byte": "12",
+    "nonNegativeInteger": "12", "unsignedLong": "12", "unsignedInt": "12", "unsignedShort": "12",
+    "unsignedByte": "12", "positiveInteger": "12", "dateTime": "2024-01-05T10:00:00Z",
+    "dateTimeStamp": "2024-01-05T10:00:00Z", "time": "10:00:00", "date": "2024-01-05", "gYearMonth": "2024-01",
+    "gYear": "2024", "gMonthDay": "--01-05", "gDay": "---05", "gMonth": "--01", "duration": "P30D",
+    "yearMonthDuration": "P1Y2M", "dayTimeDuration": "P1DT2H",
+}
+"""One ordinary value per XSD datatype the store may interpret, to find out which ones it keeps."""
 _NT_SKOLEM = re.compile(rb"<urn:agora:genid:([^>]*)>")
 _TERM_TESTS = re.compile(r"\b(isBlank|isIRI|isURI)\s*\(", re.IGNORECASE)
 _SYNTAX_HINT = re.compile(r"(syntax|parse|lexical|SP030|SP031|SQ0)", re.IGNORECASE)
@@ -95,10 +109,21 @@ def _auth_from_env() -> httpx.Auth | None:
     return httpx.DigestAuth(user, password or "")
 
 
-def term(t: Any) -> str:
-    """A term in SPARQL/N-Triples syntax, with blank nodes in their skolem form."""
+NATIVE_BNODE = b"virtuoso_"
+"""Virtuoso names its own blank nodes `nodeID://b10001` (not a valid blank node label) and accepts
+that name as an IRI in later queries: answers carry them as `_:virtuoso_b10001`, and `term` turns
+them back. Agora's own blank nodes are skolemised and never look like this."""
+
+
+def term(t: Any, kept: frozenset[str] = frozenset()) -> str:
+    """A term in SPARQL/N-Triples syntax, with blank nodes in their skolem (or the store's own) form,
+    and literals of the `kept` datatypes in their kept form."""
     if isinstance(t, ox.BlankNode):
+        if t.value.startswith("virtuoso_"):
+            return f"<nodeID://{t.value[9:]}>"
         return f"<{SKOLEM_PREFIX}{t.value}>"
+    if kept and isinstance(t, ox.Literal) and t.datatype.value in kept:
+        return str(ox.Literal(t.value, datatype=ox.NamedNode(KEPT_PREFIX + t.datatype.value)))
     if isinstance(t, ox.DefaultGraph):
         return f"<{DEFAULT_GRAPH.value}>"
     return str(t)
@@ -106,6 +131,17 @@ def term(t: Any) -> str:
 
 def _skolem(t: Any) -> Any:
     return ox.NamedNode(SKOLEM_PREFIX + t.value) if isinstance(t, ox.BlankNode) else t
+
+
+def _kept_types_in_text(text: str, kept: frozenset[str]) -> str:
+    """Typed literals of kept datatypes in query or update text (`^^<...#duration>`, `^^xsd:duration`)."""
+    if not kept or "^^" not in text:
+        return text
+    for dt in kept:
+        local = dt.removeprefix(XSD)
+        text = text.replace(f"^^<{dt}>", f"^^<{KEPT_PREFIX}{dt}>")
+        text = re.sub(rf"\^\^xsd:{local}\b", f"^^<{KEPT_PREFIX}{dt}>", text)
+    return text
 
 
 def _graph_iri(g: Any) -> str:
@@ -217,8 +253,9 @@ class SparqlStore:
         self._client = httpx.Client(auth=_auth_from_env(), timeout=httpx.Timeout(timeout, connect=5.0),
                                     limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
                                     follow_redirects=False, trust_env=False)
-        self._canon_lock = threading.Lock()
+        self._canon_lock = threading.RLock()
         self._canonicaliser: RemoteCanonicaliser | None = None
+        self._kept: frozenset[str] | None = None
 
     def __repr__(self) -> str:
         return f"SparqlStore({self.url.display!r})"
@@ -246,7 +283,7 @@ class SparqlStore:
         body = response.text.strip()[:2000]
         if response.status_code in (401, 403):
             raise StoreUnavailable(f"the remote store refused the {what} (HTTP {response.status_code}): check "
-                                   "AGORA_STORE_USER / AGORA_STORE_PASSWORD and the endpoint's rights: {body}")
+                                   f"AGORA_STORE_USER / AGORA_STORE_PASSWORD and the endpoint's rights: {body}")
         if response.status_code >= 500 and not _SYNTAX_HINT.search(body):
             raise StoreUnavailable(f"the remote store failed the {what} (HTTP {response.status_code}): {body}")
         if _SYNTAX_HINT.search(body):
@@ -261,7 +298,7 @@ class SparqlStore:
               use_default_graph_as_union: bool = False, default_graph: Any = None,
               named_graphs: Any = None) -> Any:
         """Evaluate on the remote store; the dataset arguments become the protocol's graph parameters."""
-        text = rewrite_term_tests(query)
+        text = _kept_types_in_text(rewrite_term_tests(query), self.kept_datatypes())
         if prefixes:
             text = "".join(f"PREFIX {k}: <{v}>\n" for k, v in prefixes.items()) + text
         if base_iri:
@@ -287,7 +324,8 @@ class SparqlStore:
         response = self._post(self.url.query, data=params, headers={"Accept": accept}, what="query")
         body = response.content
         if graph_form:
-            return _triples(_NT_SKOLEM.sub(rb"_:\1", body), response.headers.get("content-type", ""))
+            body = _NT_SKOLEM.sub(rb"_:\1", body).replace(b"^^<" + KEPT_PREFIX.encode(), b"^^<")
+            return _triples(body, response.headers.get("content-type", ""))
         result = _solutions(body)
         cap = response.headers.get("x-sparql-maxrows")
         if cap is None or form != "SELECT":
@@ -308,7 +346,7 @@ class SparqlStore:
         return _solutions(response.content)
 
     def update(self, update: str, *, base_iri: str | None = None) -> None:
-        text = rewrite_term_tests(update)
+        text = _kept_types_in_text(rewrite_term_tests(update), self.kept_datatypes())
         text = _skolemise_labels(text)
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
@@ -316,9 +354,10 @@ class SparqlStore:
 
     def quads_for_pattern(self, subject: Any, predicate: Any, object: Any,  # noqa: A002 - pyoxigraph's name
                           graph_name: Any = None) -> Iterator[ox.Quad]:
+        kept = self.kept_datatypes()
         s = term(subject) if subject is not None else "?s"
         p = term(predicate) if predicate is not None else "?p"
-        o = term(object) if object is not None else "?o"
+        o = term(object, kept) if object is not None else "?o"
         g = term(graph_name) if graph_name is not None else "?g"
         text = f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}"
         if graph_name is None:  # Agora's graphs only: the store may hold other applications' data
@@ -366,16 +405,19 @@ class SparqlStore:
 
     def remove(self, quad: ox.Quad) -> None:
         self.update(f"DELETE DATA {{ GRAPH {term(quad.graph_name)} {{ {term(quad.subject)} {term(quad.predicate)} "
-                    f"{term(quad.object)} }} }}")
+                    f"{term(quad.object)} }} }}")  # update() puts kept datatypes in their kept form
 
     def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
         """Stream quads to the store, a batch per graph per request (not atomic: Agora writes drafts)."""
         batches: dict[str, list[ox.Triple]] = {}
         pending = 0
+        kept = self.kept_datatypes()
         for q in quads:
             s, o = q.subject, q.object
             if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
                 s, o = _skolem(s), _skolem(o)
+            if kept and isinstance(o, ox.Literal) and o.datatype.value in kept:
+                o = ox.Literal(o.value, datatype=ox.NamedNode(KEPT_PREFIX + o.datatype.value))
             batches.setdefault(_graph_iri(q.graph_name), []).append(ox.Triple(s, q.predicate, o))
             pending += 1
             if pending >= BATCH_TRIPLES:
@@ -411,6 +453,20 @@ class SparqlStore:
 
     load = bulk_load
 
+    def skolemise_blank_nodes(self, graph: Any) -> None:
+        """Give the blank nodes a SPARQL Update made in `graph` their skolem IRIs, like loaded ones.
+
+        An INSERT template's `_:b` or `[]` makes a node of the store's own, which no later request
+        can name. `STR()` of a blank node is an error in SPARQL 1.1 but gives a stable label on
+        Virtuoso (`nodeID://b10001`); where it is an error, COALESCE keeps the node as it is."""
+        g = term(graph)
+        label = f'IRI(CONCAT("{SKOLEM_PREFIX}v", MD5(STR(?%s))))'
+        self._post(self.url.update, what="update", data={"update": f"""
+            DELETE {{ GRAPH {g} {{ ?s ?p ?o }} }} INSERT {{ GRAPH {g} {{ ?s2 ?p ?o2 }} }}
+            WHERE {{ GRAPH {g} {{ ?s ?p ?o FILTER(isBlank(?s) || isBlank(?o)) }}
+                     BIND(IF(isBlank(?s), COALESCE({label % "s"}, ?s), ?s) AS ?s2)
+                     BIND(IF(isBlank(?o), COALESCE({label % "o"}, ?o), ?o) AS ?o2) }}"""})
+
     def flush(self) -> None:
         """Nothing is buffered here: every write has been sent when its call returns."""
 
@@ -442,6 +498,48 @@ class SparqlStore:
                 self._canonicaliser = RemoteCanonicaliser(self)
             return self._canonicaliser
 
+    def kept_datatypes(self) -> frozenset[str]:
+        """The XSD datatypes this store cannot hold as themselves, found once per store.
+
+        A sample literal of each is written to a scratch graph, read back, and looked up again by
+        the term that came back. A datatype whose literal cannot be found again (Virtuoso 7 turns
+        "P30D"^^xsd:duration into a number of seconds that matches nothing) is stored in a kept
+        form the store leaves alone; answers give the literal back as loaded. SPARQL on such
+        literals then compares them as strings of that datatype, not as values."""
+        with self._canon_lock:
+            if self._kept is not None:
+                return self._kept
+            self._kept = frozenset()  # while probing, write the samples as they are
+            graph = f"urn:agora:probe:{secrets.token_hex(8)}"
+            p = ox.NamedNode("urn:agora:probe:p")
+            names = list(_SAMPLES)
+            try:
+                triples = [ox.Triple(ox.NamedNode(f"urn:agora:probe:{i}"), p,
+                                     ox.Literal(_SAMPLES[n], datatype=ox.NamedNode(XSD + n)))
+                           for i, n in enumerate(names)]
+                try:
+                    self._post_triples(graph, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+                except (StoreUnavailable, SyntaxError, ValueError):  # one by one: some may be refused
+                    for t in triples:
+                        with contextlib.suppress(StoreUnavailable, SyntaxError, ValueError):
+                            self._post_triples(graph, ox.serialize([t], format=ox.RdfFormat.N_TRIPLES))
+                back = {int(sol["s"].value.rsplit(":", 1)[1]): sol["o"] for sol in self.query(
+                    f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")}
+                found = set()
+                for i, o in back.items():  # one by one: the store may refuse its own answer (Virtuoso's time)
+                    try:
+                        if self.query(f"ASK {{ GRAPH <{graph}> {{ <urn:agora:probe:{i}> <{p.value}> {term(o)} }} }}"):
+                            found.add(i)
+                    except (StoreUnavailable, SyntaxError, ValueError):
+                        pass
+            finally:
+                self.update(f"DROP SILENT GRAPH <{graph}>")
+            self._kept = frozenset(XSD + n for i, n in enumerate(names) if i not in found)
+            if self._kept:
+                log.info("remote store: literals of %s are stored in a kept form (the store cannot match them)",
+                         ", ".join(sorted(d.removeprefix(XSD) for d in self._kept)))
+            return self._kept
+
     def stored_forms(self, literals: list[ox.Literal]) -> list[ox.Literal]:
         """What the store keeps for each literal, found by a round trip through a scratch graph."""
         graph = f"urn:agora:probe:{secrets.token_hex(8)}"
@@ -449,7 +547,10 @@ class SparqlStore:
         try:
             for start in range(0, len(literals), BATCH_TRIPLES):
                 chunk = literals[start:start + BATCH_TRIPLES]
-                triples = [ox.Triple(ox.NamedNode(f"urn:agora:probe:{start + i}"), p, lit)
+                kept = self.kept_datatypes()
+                triples = [ox.Triple(ox.NamedNode(f"urn:agora:probe:{start + i}"), p,
+                                     ox.Literal(lit.value, datatype=ox.NamedNode(KEPT_PREFIX + lit.datatype.value))
+                                     if lit.datatype.value in kept else lit)
                            for i, lit in enumerate(chunk)]
                 self._post_triples(graph, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
             out: list[ox.Literal | None] = [None] * len(literals)
@@ -503,7 +604,9 @@ _SOLUTION_MODIFIER_AT_END = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\s*(\b(LIMIT|OFFS
 
 
 def _solutions(body: bytes) -> Any:
-    return ox.parse_query_results(_XML_SKOLEM.sub(rb"<bnode>\1</bnode>", body), format=ox.QueryResultsFormat.XML)
+    body = _XML_SKOLEM.sub(rb"<bnode>\1</bnode>", body).replace(b"<bnode>nodeID://", b"<bnode>" + NATIVE_BNODE)
+    body = body.replace(b'datatype="' + KEPT_PREFIX.encode(), b'datatype="')
+    return ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
 
 
 class PagedSolutions:
