@@ -28,7 +28,7 @@ def create_app(settings: Settings, *, store: AgoraStore | None = None, load_demo
     if store is None:
         store = AgoraStore(settings)
     demo = settings.demo if load_demo is None else load_demo
-    if demo or (demo is None and store.is_empty()):
+    if demo or (demo is None and not store.remote and store.is_empty()):  # a remote store gets it on --demo only
         # Several API processes may start at once on one remote store: the first loads the demo.
         with store.write_lock:
             if demo or store.is_empty():

@@ -117,7 +117,8 @@ def describe(store: Any, iris: Iterable[str], predicates: Iterable[str] | None =
     if not wanted or preds == []:
         return {}
     found: dict[Any, dict[str, dict[str, Term]]] = {}
-    _collect(store, _describe_query(_anchor(wanted), _hop(preds, skip), 0), found)
+    remote = bool(getattr(store, "remote", False))
+    _collect(store, _describe_query(_anchor(wanted), _hop(preds, skip, union=remote), 0), found)
     # Blank nodes are followed in a second query, only from the subjects and predicates that have
     # them: expansion branches cost a lookup per subject even when they find nothing.
     with_blanks = sorted(s for s, props in found.items() if isinstance(s, str)
@@ -125,8 +126,8 @@ def describe(store: Any, iris: Iterable[str], predicates: Iterable[str] | None =
     if with_blanks and depth > 0:
         blank_preds = sorted({p for s in with_blanks for p, objs in found[s].items()
                               if any(isinstance(o, ox.BlankNode) for o in objs.values())})
-        _collect(store, _describe_query(_anchor(with_blanks), _hop(blank_preds, skip), depth, first_level=False),
-                 found)
+        _collect(store, _describe_query(_anchor(with_blanks), _hop(blank_preds, skip, union=remote), depth,
+                                        first_level=False), found)
     return {s: {p: [objs[k] for k in sorted(objs)] for p, objs in props.items()} for s, props in found.items()}
 
 
@@ -134,9 +135,13 @@ def _anchor(iris: Sequence[str]) -> str:
     return f"VALUES ?s {{ {' '.join(iri_ref(i) for i in iris)} }}"
 
 
-def _hop(preds: Sequence[str] | None, skip: Sequence[str]) -> str:
+def _hop(preds: Sequence[str] | None, skip: Sequence[str], *, union: bool = False) -> str:
     # FILTER IN, not a second VALUES: with two VALUES Oxigraph starts from the predicate and
-    # scans every triple that has it.
+    # scans every triple that has it. Virtuoso scans by predicate for either form (0.5 s for 200
+    # subjects at 10^5 datasets) and answers a UNION of one pattern per predicate in 48 ms: remote
+    # stores get that (`union`).
+    if preds is not None and union:
+        return " UNION ".join(f"{{ ?s {iri_ref(p)} ?o BIND({iri_ref(p)} AS ?P) }}" for p in preds)
     if preds is not None:
         return f"?s ?P ?o . FILTER(?P IN ({', '.join(iri_ref(p) for p in preds)}))"
     return "?s ?P ?o ." + (f" FILTER(?P NOT IN ({', '.join(iri_ref(p) for p in skip)}))" if skip else "")

@@ -56,7 +56,9 @@ class AgoraStore:
         try:
             if settings.store and snapshot is None:
                 settings.data_dir.mkdir(parents=True, exist_ok=True)
-                self.ox = SparqlStore(settings.store, timeout=max(settings.query_timeout, 60.0))
+                # Requests with a deadline (user queries, GraphQL) get what is left of it; Agora's own
+                # bulk reads and writes (a whole source) get this.
+                self.ox = SparqlStore(settings.store, timeout=max(settings.query_timeout, 900.0))
             elif snapshot is not None:
                 self.ox = ox.Store.read_only(str(snapshot))
             else:

@@ -26,7 +26,7 @@ from agora.kg.rdfio import RDFInput
 from agora.kg.store import AgoraStore
 
 from .conftest import backend_settings
-from .servers import running, start
+from .servers import cli, running, start
 from .virtuoso import VirtuosoServer
 
 DCAT = "http://www.w3.org/ns/dcat#"
@@ -193,3 +193,12 @@ def test_datatypes_the_store_cannot_hold_are_kept_as_loaded(virtuoso, tmp_path: 
         assert "urn:agora:kept" not in exported
     finally:
         store.close()
+
+
+def test_several_workers_need_a_remote_store_and_backups_are_the_operators(virtuoso, tmp_path: Path,
+                                                                           request) -> None:
+    embedded = cli("serve", "--workers", "2", "--no-demo", data_dir=tmp_path / "embedded")
+    assert embedded.returncode != 0 and "--workers needs a remote --store" in embedded.stderr
+    remote = backend_settings("virtuoso", tmp_path / "remote", request)  # agora.toml names the store
+    backup = cli("backup", str(tmp_path / "copy"), data_dir=remote.data_dir)
+    assert backup.returncode != 0 and "made by its operator" in backup.stderr

@@ -187,6 +187,6 @@ def test_rows_that_come_back_split_are_reread_whole() -> None:
         ox = FakeOx()
 
     docs = list(extract.Extractor(FakeStore())._stream("src", ox.NamedNode("urn:g"), extract.DCAT + "Dataset",
-                                                       "dataset", set()))
+                                                       "dataset", set(), FakeStore.ox))
     assert [(d.iri.rsplit("/", 1)[1], d.replaces) for d in docs] == [("1", False), ("2", False), ("1", True)]
     assert docs[-1].titles == [("one", "en")] and docs[-1].keywords == [("uno", None)]

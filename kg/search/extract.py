@@ -204,16 +204,17 @@ class Extractor:
                         facts.add_box(box, declared=code == 6)
         return {i: self._facts[i] for i in iris}
 
-    def described(self, graph: ox.NamedNode) -> set[str]:
-        """IRIs this source describes with facts other sources' documents may use."""
+    def described(self, graph: ox.NamedNode, data: Any = None) -> set[str]:
+        """IRIs this source describes with facts other sources' documents may use (`data`: where the
+        source's graph is read, the store by default)."""
         out: set[str] = set()
         for query in (_DESCRIBED, _DESCRIBED_PLACES):
-            out.update(row[0].value for row in self.store.ox.query(query, default_graph=[graph]))
+            out.update(row[0].value for row in (data or self.store.ox).query(query, default_graph=[graph]))
         return out
 
     # -- one source -------------------------------------------------------------------------------
-    def documents(self, source: str, graph: ox.NamedNode, *, concept_filter: set[str] | None = None
-                  ) -> Iterator[IndexDoc]:
+    def documents(self, source: str, graph: ox.NamedNode, *, concept_filter: set[str] | None = None,
+                  data: Any = None) -> Iterator[IndexDoc]:
         """Every searchable resource of the source. `concept_filter`, when given, keeps only concepts
         in those schemes (background vocabularies: a file-type code is not a search result).
         A document with `replaces` set supersedes one yielded earlier for the same IRI."""
@@ -222,13 +223,13 @@ class Extractor:
         for rdf_type, doc_type in TYPES.items():
             side_kind = _SIDE_KINDS.get(doc_type)
             batch: list[IndexDoc] = []
-            for doc in self._stream(source, graph, rdf_type, doc_type, seen):
+            for doc in self._stream(source, graph, rdf_type, doc_type, seen, data or self.store.ox):
                 if doc_type == S.CONCEPT and concept_filter is not None and not doc.schemes & concept_filter:
                     continue
                 if side_kind is not None:
                     side = sides.get(side_kind)
                     if side is None:  # read on first use: most sources have no use cases, say
-                        side = sides[side_kind] = self._side_data(graph, side_kind)
+                        side = sides[side_kind] = self._side_data(graph, side_kind, data or self.store.ox)
                     side.apply(doc)
                 batch.append(doc)
                 if len(batch) >= 5000:
@@ -244,7 +245,7 @@ class Extractor:
         return docs
 
     def _stream(self, source: str, graph: ox.NamedNode, rdf_type: str, doc_type: str,
-                seen: set[str]) -> Iterator[IndexDoc]:
+                seen: set[str], data: Any) -> Iterator[IndexDoc]:
         """Documents from the rows of one type, one per run of rows with the same subject; subjects
         met again after their run are re-read whole at the end (and replace the partial document).
 
@@ -257,7 +258,7 @@ class Extractor:
         current: str | None = None
         plans = _PLANS
         apply = _apply
-        for s, p, o in self.store.ox.query(_rows_query(rdf_type), default_graph=[graph]):
+        for s, p, o in data.query(_rows_query(rdf_type), default_graph=[graph]):
             iri = s.value
             if iri != current:
                 current = iri
@@ -281,11 +282,11 @@ class Extractor:
         for start in range(0, len(late_list), LATE_BATCH):
             batch = late_list[start:start + LATE_BATCH]
             docs = {iri: IndexDoc(iri=iri, type=doc_type, source=source, replaces=True) for iri in batch}
-            for s, p, o in self.store.ox.query(_rows_for(batch), default_graph=[graph]):
+            for s, p, o in data.query(_rows_for(batch), default_graph=[graph]):
                 apply(docs[s.value], plans[p.value], o)
             yield from docs.values()
 
-    def _side_data(self, graph: ox.NamedNode, kind: str) -> _Side:
+    def _side_data(self, graph: ox.NamedNode, kind: str, data: Any) -> _Side:
         """Nested values of every subject in the graph that has them, read once per source.
 
         The queries do not join on the subject's type: the values are only applied to documents
@@ -293,7 +294,7 @@ class Extractor:
         the same as a per-type query, while the join cost more than the rest of the query and was
         paid again for each type."""
         side = _Side()
-        query = self.store.ox.query
+        query = data.query
         if kind == "dataset":
             formats, licences = side.formats, side.licences
             for subject, fmt, lic in query(_DISTRIBUTIONS, default_graph=[graph]):

@@ -361,7 +361,9 @@ class SearchIndex:
         """Add the source's documents and manifest; update `recorded` and return the IRIs whose
         borrowed facts changed (their referencing sources must be re-indexed too)."""
         info = store.get(name)
-        described = extractor.described(info.physical) if info is not None else set()
+        # A remote source is read once into memory, not once per resource type and nested value.
+        data = store.local_copy(info)[0] if info is not None and getattr(store, "remote", False) else None
+        described = extractor.described(info.physical, data) if info is not None else set()
         # Compare before this source's own references overwrite the record: a source often both
         # describes and references a place, and its dependants elsewhere must still be refreshed.
         candidates = described | set(old_described)
@@ -373,7 +375,7 @@ class SearchIndex:
         if info is not None:
             concept_filter = BACKGROUND_SCHEMES if info.system else None
             refs: set[str] = set()
-            for doc in extractor.documents(name, info.physical, concept_filter=concept_filter):
+            for doc in extractor.documents(name, info.physical, concept_filter=concept_filter, data=data):
                 if doc.replaces:
                     writer.delete_documents_by_term(S.IRI, doc.iri)
                     count -= 1
