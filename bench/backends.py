@@ -102,7 +102,7 @@ def main() -> None:
         results.append(run_backend("embedded", load_settings(work / "embedded", demo=False), catalog, args.runs))
         with VirtuosoServer() as virtuoso:
             settings = load_settings(work / "remote", demo=False,
-                                     store=virtuoso.store_url + "?gsp=/sparql-graph-crud")
+                                     store=virtuoso.agora_store_url)
             results.append(run_backend("virtuoso", settings, catalog, args.runs))
     finally:
         shutil.rmtree(work, ignore_errors=True)

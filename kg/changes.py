@@ -103,10 +103,9 @@ class ChangeFeed:
         followed = {r["source"]: int(r["version"]) for r in self.db().execute("SELECT source, version FROM feed_state")}
         for name, info in current.items():
             if followed.get(name) != info.current.number:
-                # On a remote store the digests are made from a local copy: one request instead of
-                # one per record, and the same literal forms as harvested pages have.
-                data = self.store.local_copy(info)[0] if self.store.remote else self.store.ox
-                digests = graph_digests(data, info.physical)
+                # From a remote store, a local copy: one request instead of one per record, and
+                # the same literal forms as harvested pages have.
+                digests = graph_digests(self.store.read_view(info)[0], info.physical)
                 written += sum(map(len, self.record_version(name, info.current.number, digests)))
         for name in followed.keys() - current.keys():
             written += sum(map(len, self.record_version(name, None, {})))

@@ -14,8 +14,9 @@ get a record, so a clean catalog costs nothing extra.
 from __future__ import annotations
 
 import re
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import pyoxigraph as ox
@@ -61,22 +62,44 @@ _UNCHANGED = {
 }
 
 
-class Canonicaliser:
-    """Tells what Oxigraph will store for a literal, by asking Oxigraph (no re-implementation).
+Oracle = Callable[[list[ox.Literal]], list[ox.Literal]]
+"""Stores literals somewhere and says what came back, in order."""
 
-    The common cases are predicted without asking (integers, booleans, plain dates), because a
-    catalog has hundreds of thousands of byte sizes and dates; everything else goes to an
-    in-memory Oxigraph store in batches, which is the oracle.
+
+def oxigraph_stored_forms(literals: list[ox.Literal]) -> list[ox.Literal]:
+    """What Oxigraph keeps for each literal: asked of an in-memory Oxigraph store (no re-implementation)."""
+    probe = ox.Store()
+    p = ox.NamedNode("urn:agora:probe:p")
+    probe.extend(ox.Quad(ox.NamedNode(f"urn:agora:probe:{i}"), p, lit) for i, lit in enumerate(literals))
+    out: list[ox.Literal | None] = [None] * len(literals)
+    for q in probe:
+        out[int(q.subject.value.rsplit(":", 1)[1])] = q.object  # type: ignore[assignment]
+    return out  # type: ignore[return-value]
+
+
+class Canonicaliser:
+    """Tells what a store will keep for a literal, by asking it (its `oracle`), and remembers.
+
+    For Oxigraph (the default oracle) the common cases are predicted without asking (integers,
+    booleans, plain dates), because a catalog has hundreds of thousands of byte sizes and dates.
+    A remote store brings its own oracle (a round trip through a scratch graph, see
+    backends/remote.py) and nothing is predicted: stores differ. One canonicaliser may be shared
+    by threads (a remote store keeps one for its lifetime), hence the lock.
     """
 
-    _P = ox.NamedNode("urn:agora:probe:p")
-
-    def __init__(self) -> None:
+    def __init__(self, oracle: Oracle | None = None) -> None:
+        self._oracle = oracle or oxigraph_stored_forms
+        self._predicts = oracle is None
         self._cache: dict[tuple[str, str], ox.Literal] = {}
+        self._lock = threading.Lock()
+
+    def predict(self, literal: ox.Literal) -> ox.Literal | None:
+        """The stored form when it is certain without asking the store, else None."""
+        return self.predict_for_oxigraph(literal) if self._predicts else None
 
     @staticmethod
-    def predict(literal: ox.Literal) -> ox.Literal | None:
-        """The stored form when it is certain without asking Oxigraph, else None."""
+    def predict_for_oxigraph(literal: ox.Literal) -> ox.Literal | None:
+        """What Oxigraph stores, when it is certain without asking it, else None."""
         dt = literal.datatype.value
         lex = literal.value
         if dt in _INTEGER_TYPES:
@@ -100,27 +123,26 @@ class Canonicaliser:
         return self.stored_forms([literal])[0]
 
     def stored_forms(self, literals: list[ox.Literal]) -> list[ox.Literal]:
-        """Stored forms for many literals, asking Oxigraph once for all the unpredictable ones."""
+        """Stored forms for many literals, asking the oracle once for all the unpredictable ones."""
         out: list[ox.Literal | None] = []
         ask: dict[tuple[str, str], ox.Literal] = {}
-        for lit in literals:
-            if lit.datatype.value not in VALUE_TYPES:
-                out.append(lit)
-                continue
-            hit = self.predict(lit) or self._cache.get((lit.value, lit.datatype.value))
-            out.append(hit)
-            if hit is None:
-                ask[(lit.value, lit.datatype.value)] = lit
-        if ask:
-            probe = ox.Store()
-            keys = list(ask)
-            probe.extend(ox.Quad(ox.NamedNode(f"urn:agora:probe:{i}"), self._P, ask[k]) for i, k in enumerate(keys))
-            for q in probe:
-                self._cache[keys[int(q.subject.value.rsplit(":", 1)[1])]] = q.object
-            if len(self._cache) > 500_000:
-                self._cache = {k: self._cache[k] for k in keys}
-            out = [o if o is not None else self._cache[(lit.value, lit.datatype.value)]
-                   for o, lit in zip(out, literals, strict=True)]
+        with self._lock:
+            for lit in literals:
+                if lit.datatype.value not in VALUE_TYPES:
+                    out.append(lit)
+                    continue
+                hit = self.predict(lit) or self._cache.get((lit.value, lit.datatype.value))
+                out.append(hit)
+                if hit is None:
+                    ask[(lit.value, lit.datatype.value)] = lit
+            if ask:
+                keys = list(ask)
+                for key, stored in zip(keys, self._oracle([ask[k] for k in keys]), strict=True):
+                    self._cache[key] = stored
+                out = [o if o is not None else self._cache[(lit.value, lit.datatype.value)]
+                       for o, lit in zip(out, literals, strict=True)]
+                if len(self._cache) > 500_000:
+                    self._cache = {k: self._cache[k] for k in keys}
         return out  # type: ignore[return-value]
 
 

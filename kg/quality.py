@@ -64,7 +64,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .backends import is_remote
 from .errors import BadInput, SourceNotFound
 
 DIMENSIONS = ("findability", "accessibility", "interoperability", "reusability", "contextuality")
@@ -461,9 +460,8 @@ def _check_compliance(store: Any, info: Any, facts: SourceFacts, dataset: ox.Nam
             focus.extend(ds.distributions)
     restorer = store.restorer([info])
     background = background_graphs(store, info.name)
-    view = store.ox
-    if focus is None and is_remote(store.ox):  # a whole catalog: read once, not once per shape and path
-        view, restorer = store.local_copy(info, background, restorer)
+    # A whole catalog is read once from a remote store (focus nodes are few: read them in place).
+    view, restorer = (store.ox, restorer) if focus is not None else store.read_view(info, background, restorer)
     report = validator.validate_store(view, [info.physical], background_graphs=background,
                                       focus_nodes=focus, restore=restorer.restore_pairs if restorer else None)
     owners: dict[Term, set[Term]] = {}

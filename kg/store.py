@@ -87,15 +87,14 @@ class AgoraStore:
         """Bumped on every committed write; caches keyed by it stay coherent."""
         self.listeners: list[Callable[[str], None]] = []
         """Called with a source name after every committed change to it (search index, caches...)."""
-        self.refresh_listeners: list[Callable[[], None]] = []
-        """Called when `refresh` found writes of another process (the search index reloads)."""
+        if self.remote:  # the registry read next is at least as new as this stamp
+            self._stamp = _stamp_of(self._stamp_file)
         self.reload_registry(announce=False)
         if self.read_only:
             return
         try:
             if self.remote:
-                with self.write_lock:
-                    self.refresh()
+                with self.write_lock:  # taking it picks up other processes' writes (see refresh)
                     self.collect_garbage()
                     if install_background:
                         self.ensure_background()
@@ -127,8 +126,6 @@ class AgoraStore:
             self.reload_registry(announce=False)
             self._stamp = stamp
             after = {s.name: s.current.activity for s in self._ordered}
-        for fn in list(self.refresh_listeners):
-            fn()
         for name in sorted(set(before) | set(after)):
             if before.get(name) != after.get(name):
                 self.notify(name)
@@ -226,18 +223,21 @@ class AgoraStore:
         restorer = self.restorer([info])
         return restorer.triples(self.ox.quads_for_pattern(None, None, None, info.physical))
 
-    def local_copy(self, info: SourceInfo, background: list[ox.NamedNode] | tuple[()] = (),
-                   restorer: Restorer | None = None) -> tuple[ox.Store, Restorer]:
-        """A version of a source on a remote store, with these background graphs, in an in-memory
-        Oxigraph store, and the restorer that goes with it there.
+    def read_view(self, info: SourceInfo, background: list[ox.NamedNode] | tuple[()] = (),
+                  restorer: Restorer | None = None) -> tuple[ox.Store, Restorer | None]:
+        """Where to read a version of a source (with these background graphs) many times over, and
+        the restorer that goes with it there: the embedded store itself, or, for a remote store, an
+        in-memory Oxigraph copy.
 
-        Work that reads a graph thousands of times over (validation, record digests) would make one
-        request per read on a remote store; it runs on this copy instead (one query per graph). The
-        copy is made from the loaded forms of the literals and recorded as a load into Oxigraph
-        records them, so the results are the embedded store's: the remote store's own canonical
-        forms mean nothing to Oxigraph, which canonicalises again."""
+        Work that reads a graph thousands of times over (validation, search extraction, record
+        digests) would make one request per read on a remote store; it runs on the copy instead
+        (one query per graph). The copy is made from the loaded forms of the literals and recorded
+        as a load into Oxigraph records them, so the results are the embedded store's: the remote
+        store's own canonical forms mean nothing to Oxigraph, which canonicalises again."""
         from .fidelity import CasedLangLiteral, FidelityRecorder
 
+        if not isinstance(self.ox, SparqlStore):
+            return self.ox, restorer
         restorer = restorer if restorer is not None else self.version_restorer(info)
         mem = ox.Store()
         recorder = FidelityRecorder()
@@ -252,8 +252,7 @@ class AgoraStore:
                 yield ox.Quad(s, p, o, info.physical)  # type: ignore[arg-type]
 
         mem.bulk_extend(quads())
-        if background:
-            self.ox.copy_graphs(background, into=mem)  # type: ignore[union-attr]
+        self.ox.copy_graphs(background, into=mem)
         mem.bulk_extend(recorder.quads(info.fidelity))
         return mem, Restorer(mem, [info.fidelity])
 

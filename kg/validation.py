@@ -17,7 +17,6 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from .backends import is_remote
 from .errors import BadInput
 from .registry import SourceInfo
 from .shacl import Report
@@ -132,10 +131,7 @@ def validate_version(store: Any, info: SourceInfo, profile: str, focus_nodes: li
     validator = validator_for(profile, store.settings.data_dir)
     restorer = store.restorer([info]) if store.get(info.name) is info else _fresh_restorer(store, info)
     background = background_graphs(store, info.name, profile)
-    if is_remote(store.ox):
-        data, restorer = store.local_copy(info, background, restorer)
-    else:
-        data = store.ox
+    data, restorer = store.read_view(info, background, restorer)
     report = validator.validate_store(
         data, [info.physical], background_graphs=background,
         focus_nodes=focus_nodes, restore=restorer.restore_pairs if restorer else None,

@@ -66,8 +66,7 @@ def backend_settings(backend: str, data_dir: Path, request: pytest.FixtureReques
     clear_agora_graphs(server)
     # In the data directory's agora.toml too, so CLI commands and served instances on it use the store.
     data_dir.mkdir(parents=True, exist_ok=True)
-    url = server.store_url + "?gsp=/sparql-graph-crud"
-    (data_dir / "agora.toml").write_text(f'store = "{url}"\n')
+    (data_dir / "agora.toml").write_text(f'store = "{server.agora_store_url}"\n')
     return load_settings(data_dir, **flags)
 
 

@@ -85,13 +85,14 @@ def stop(server: Agora) -> None:
     stop_process(server.process)
 
 
-def stop_process(proc: subprocess.Popen[bytes]) -> None:
-    """Stop a server started in its own session: its process group (uvicorn and its query workers)."""
+def stop_process(proc: subprocess.Popen[bytes], *, grace: float = 20) -> None:
+    """Stop a server started in its own session: its process group (uvicorn and its query workers),
+    SIGKILLed when SIGTERM has not stopped it within `grace` seconds."""
     if proc.poll() is None:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(proc.pid, signal.SIGTERM)
         try:
-            proc.wait(timeout=20)
+            proc.wait(timeout=grace)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(proc.pid, signal.SIGKILL)

@@ -77,7 +77,7 @@ def test_blank_nodes_come_back_as_blank_nodes_and_can_be_read_again(virtuoso, tm
 
 def test_answers_over_the_stores_row_cap_are_read_in_pages(tmp_path: Path) -> None:
     with VirtuosoServer(max_rows=500) as small:
-        settings = load_settings(tmp_path / "data", store=small.store_url + "?gsp=/sparql-graph-crud")
+        settings = load_settings(tmp_path / "data", store=small.agora_store_url)
         store = AgoraStore(settings, install_background=False)
         try:
             load_documents(store, [_catalog(300, "Paged")], name="paged", validate=False)
@@ -202,3 +202,24 @@ def test_several_workers_need_a_remote_store_and_backups_are_the_operators(virtu
     remote = backend_settings("virtuoso", tmp_path / "remote", request)  # agora.toml names the store
     backup = cli("backup", str(tmp_path / "copy"), data_dir=remote.data_dir)
     assert backup.returncode != 0 and "made by its operator" in backup.stderr
+
+
+def test_the_cli_reaches_an_authenticated_store_with_credentials_from_the_environment(virtuoso, tmp_path: Path,
+                                                                                       request) -> None:
+    """`agora load` and `agora query` on a data directory whose agora.toml names Virtuoso's digest-protected
+    endpoints: with AGORA_STORE_USER / AGORA_STORE_PASSWORD they work, without them the user is told which."""
+    data_dir = backend_settings("virtuoso", tmp_path / "data", request).data_dir  # empties Agora's graphs
+    base = virtuoso.base_url.replace("http://", "sparql+http://")
+    (data_dir / "agora.toml").write_text(f'store = "{base}/sparql-auth?gsp=/sparql-graph-crud-auth"\n')
+    catalog = tmp_path / "gent.ttl"
+    catalog.write_text('<http://ex/g1> a <http://www.w3.org/ns/dcat#Dataset> ; '
+                       '<http://purl.org/dc/terms/title> "Parkeren Gent"@nl .\n')
+    refused = cli("load", str(catalog), "--graph", "gent", "--no-validate", data_dir=data_dir,
+                  env={"AGORA_STORE_USER": "", "AGORA_STORE_PASSWORD": ""})
+    assert refused.returncode != 0 and "AGORA_STORE_USER" in refused.stderr, refused.stderr
+    creds = {"AGORA_STORE_USER": virtuoso.user, "AGORA_STORE_PASSWORD": virtuoso.password}
+    loaded = cli("load", str(catalog), "--graph", "gent", "--no-validate", data_dir=data_dir, env=creds)
+    assert loaded.returncode == 0, loaded.stderr
+    answer = cli("query", "SELECT ?t WHERE { <http://ex/g1> <http://purl.org/dc/terms/title> ?t }",
+                 "--format", "csv", data_dir=data_dir, env=creds)
+    assert answer.returncode == 0 and "Parkeren Gent" in answer.stdout, answer.stderr

@@ -17,7 +17,6 @@ import contextlib
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import tempfile
 import time
@@ -25,6 +24,8 @@ from pathlib import Path
 from types import TracebackType
 
 import httpx
+
+from .servers import free_port, stop_process
 
 VIRTUOSO_BIN_CANDIDATES = ("virtuoso-t", "/usr/bin/virtuoso-t")
 ISQL_BIN_CANDIDATES = ("isql-vt", "/usr/bin/isql-vt")
@@ -56,12 +57,6 @@ def virtuoso_available() -> bool:
     """True when both the server binary and isql are installed (tests fail, not skip, when this is False)."""
     return _which(VIRTUOSO_BIN_CANDIDATES) is not None and _which(ISQL_BIN_CANDIDATES) is not None
 
-
-def free_port() -> int:
-    """A currently free TCP port on 127.0.0.1 (the OS picks it; tiny race until Virtuoso binds it)."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _ini(db: Path, sql_port: int, http_port: int, max_rows: int = 100_000_000) -> str:
@@ -234,6 +229,11 @@ class VirtuosoServer:
         return f"sparql+{self.sparql_url}"
 
     @property
+    def agora_store_url(self) -> str:
+        """`store_url` with the Graph Store Protocol endpoint Agora writes through (`--store` of `agora serve`)."""
+        return f"{self.store_url}?gsp=/sparql-graph-crud"
+
+    @property
     def log_path(self) -> Path:
         """Virtuoso's own error log (useful in assertion messages when start-up fails)."""
         assert self.directory is not None
@@ -340,15 +340,8 @@ class VirtuosoServer:
         """
         proc, self.process = self.process, None
         if proc is not None:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(proc.pid, signal.SIGTERM)
-            try:
-                proc.wait(timeout=5)
-            except subprocess.TimeoutExpired:
-                with contextlib.suppress(ProcessLookupError):
-                    os.killpg(proc.pid, signal.SIGKILL)
-                proc.wait(timeout=10)
-            with contextlib.suppress(ProcessLookupError):
+            stop_process(proc, grace=5)
+            with contextlib.suppress(ProcessLookupError):  # anything left in its group
                 os.killpg(proc.pid, signal.SIGKILL)
         if self.directory is not None:
             shutil.rmtree(self.directory, ignore_errors=True)
@@ -368,9 +361,9 @@ def agora_graphs(server: VirtuosoServer) -> list[str]:
 def clear_agora_graphs(server: VirtuosoServer) -> int:
     """Drop every named graph whose IRI starts with urn:agora: (between tests); returns how many were dropped.
 
-    Why one request: Virtuoso runs a multi-operation update as one transaction and each DROP is a cheap index range
-    delete, so a single `DROP SILENT GRAPH <a> ; DROP SILENT GRAPH <b> ; ...` is much faster than one HTTP round
-    trip per graph.
+    Why one request per 500 graphs: each DROP is a cheap index range delete, so `DROP SILENT GRAPH <a> ; DROP SILENT
+    GRAPH <b> ; ...` is much faster than one HTTP round trip per graph (Virtuoso commits the operations one by one,
+    which does not matter between tests).
     """
     graphs = agora_graphs(server)
     if not graphs:

@@ -8,11 +8,13 @@ Three things make a remote store differ from the embedded one, and this module a
   describes) and turned back into blank nodes in every answer; `isBlank`/`isIRI`/`isURI` in query
   text are rewritten to match, so queries see blank nodes where they were loaded.
 - Literal canonicalisation. Each store rewrites typed literals its own way (Virtuoso turns
-  "012"^^xsd:integer into 12 and drops the `Z` of dates). `RemoteCanonicaliser` finds out what this
-  store keeps by writing the literals to a scratch graph and reading them back, so fidelity
-  records (fidelity.py) key on exactly what the store will return.
-- The default graph. Agora keeps everything in named graphs; the store's own default graph
-  (a union of all graphs on Virtuoso) is replaced by an empty graph unless a query names one.
+  "012"^^xsd:integer into 12 and lower-cases language tags). The store's canonicaliser
+  (`fidelity.Canonicaliser` with this store as its oracle) finds out what it keeps by writing the
+  literals to a scratch graph and reading them back, so fidelity records key on exactly what the
+  store returns. Datatypes the store cannot hold at all are stored in a kept form (`kept_datatypes`).
+- Graphs. Agora writes and reads only named graphs under `urn:agora:`; queries name their
+  dataset, and the store's own default graph (on Virtuoso the union of all graphs) is never used
+  for Agora's data.
 
 Answers are parsed by pyoxigraph (SPARQL XML results, N-Triples), so callers get the same
 `QuerySolutions`, `QueryBoolean` and term classes as from the embedded store.
@@ -36,6 +38,8 @@ import pyoxigraph as ox
 
 from .. import deadline
 from ..errors import BadInput, QueryTimeout, StoreUnavailable
+from ..fidelity import Canonicaliser
+from ..namespaces import XSD
 
 log = logging.getLogger("agora.backends.remote")
 
@@ -49,7 +53,6 @@ _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _XML_SKOLEM = re.compile(rb"<uri>urn:agora:genid:([^<]*)</uri>")
 KEPT_PREFIX = "urn:agora:kept:"
 """Literals of a datatype the store cannot hold as itself are stored as `"lex"^^<urn:agora:kept:DT>`."""
-XSD = "http://www.w3.org/2001/XMLSchema#"
 _SAMPLES = {
     "boolean": "true", "float": "1.5", "double": "1.5E0", "decimal": "1.5", "integer": "12",
     "nonPositiveInteger": "-3", "negativeInteger": "-3", "long": "12", "int": "12", "short": "12", "byte": "12",
@@ -73,10 +76,6 @@ class StoreURL:
     query: str
     update: str
     gsp: str | None
-
-    @property
-    def display(self) -> str:
-        return self.query
 
 
 def parse_store_url(url: str) -> StoreURL:
@@ -109,21 +108,18 @@ def _auth_from_env() -> httpx.Auth | None:
     return httpx.DigestAuth(user, password or "")
 
 
-NATIVE_BNODE = b"virtuoso_"
+NATIVE_BNODE = "virtuoso_"
 """Virtuoso names its own blank nodes `nodeID://b10001` (not a valid blank node label) and accepts
 that name as an IRI in later queries: answers carry them as `_:virtuoso_b10001`, and `term` turns
 them back. Agora's own blank nodes are skolemised and never look like this."""
 
 
-def term(t: Any, kept: frozenset[str] = frozenset()) -> str:
-    """A term in SPARQL/N-Triples syntax, with blank nodes in their skolem (or the store's own) form,
-    and literals of the `kept` datatypes in their kept form."""
+def term(t: Any) -> str:
+    """A term in SPARQL/N-Triples syntax, with blank nodes in their skolem (or the store's own) form."""
     if isinstance(t, ox.BlankNode):
-        if t.value.startswith("virtuoso_"):
-            return f"<nodeID://{t.value[9:]}>"
+        if t.value.startswith(NATIVE_BNODE):
+            return f"<nodeID://{t.value.removeprefix(NATIVE_BNODE)}>"
         return f"<{SKOLEM_PREFIX}{t.value}>"
-    if kept and isinstance(t, ox.Literal) and t.datatype.value in kept:
-        return str(ox.Literal(t.value, datatype=ox.NamedNode(KEPT_PREFIX + t.datatype.value)))
     if isinstance(t, ox.DefaultGraph):
         return f"<{DEFAULT_GRAPH.value}>"
     return str(t)
@@ -131,6 +127,13 @@ def term(t: Any, kept: frozenset[str] = frozenset()) -> str:
 
 def _skolem(t: Any) -> Any:
     return ox.NamedNode(SKOLEM_PREFIX + t.value) if isinstance(t, ox.BlankNode) else t
+
+
+def _kept_types_in_ntriples(data: bytes, kept: frozenset[str]) -> bytes:
+    """Literals of kept datatypes in N-Triples (always written `^^<IRI>`) in their kept form."""
+    for dt in kept:
+        data = data.replace(f"^^<{dt}>".encode(), f"^^<{KEPT_PREFIX}{dt}>".encode())
+    return data
 
 
 def _kept_types_in_text(text: str, kept: frozenset[str]) -> str:
@@ -162,20 +165,8 @@ def rewrite_term_tests(text: str) -> str:
     out: list[str] = []
     i, n = 0, len(text)
     while i < n:
-        c = text[i]
-        if c in "\"'":
-            j = _end_of_string(text, i)
-            out.append(text[i:j])
-            i = j
-            continue
-        if c == "<" and _looks_like_iri(text, i):
-            j = text.index(">", i) + 1
-            out.append(text[i:j])
-            i = j
-            continue
-        if c == "#":
-            j = text.find("\n", i)
-            j = n if j < 0 else j
+        j = _not_code(text, i)
+        if j is not None:
             out.append(text[i:j])
             i = j
             continue
@@ -191,9 +182,23 @@ def rewrite_term_tests(text: str) -> str:
                 out.append(f"(isIRI({arg}) && !{test})")
             i = close + 1
             continue
-        out.append(c)
+        out.append(text[i])
         i += 1
     return "".join(out)
+
+
+def _not_code(text: str, i: int) -> int | None:
+    """Where a string, an IRI or a comment starting at `i` ends (None if none starts there): text
+    that query rewriting must leave alone."""
+    c = text[i]
+    if c in "\"'":
+        return _end_of_string(text, i)
+    if c == "<" and _looks_like_iri(text, i):
+        return text.index(">", i) + 1
+    if c == "#":
+        j = text.find("\n", i)
+        return len(text) if j < 0 else j
+    return None
 
 
 def _end_of_string(text: str, i: int) -> int:
@@ -253,12 +258,13 @@ class SparqlStore:
         self._client = httpx.Client(auth=_auth_from_env(), timeout=httpx.Timeout(timeout, connect=5.0),
                                     limits=httpx.Limits(max_connections=32, max_keepalive_connections=16),
                                     follow_redirects=False, trust_env=False)
-        self._canon_lock = threading.RLock()
-        self._canonicaliser: RemoteCanonicaliser | None = None
+        self._probe_lock = threading.RLock()
+        self._canonicaliser = Canonicaliser(oracle=self.stored_forms)
+        """One per store, for its lifetime: it remembers what the store keeps for each literal."""
         self._kept: frozenset[str] | None = None
 
     def __repr__(self) -> str:
-        return f"SparqlStore({self.url.display!r})"
+        return f"SparqlStore({self.url.query!r})"
 
     # -- protocol plumbing --------------------------------------------------------------------
     def _timeout(self) -> float:
@@ -274,7 +280,7 @@ class SparqlStore:
         except httpx.TimeoutException as exc:
             raise QueryTimeout(f"the remote store did not answer the {what} in time ({exc})") from None
         except httpx.HTTPError as exc:
-            raise StoreUnavailable(f"the remote store at {self.url.display} is unreachable: {exc}") from None
+            raise StoreUnavailable(f"the remote store at {self.url.query} is unreachable: {exc}") from None
         if response.status_code >= 400:
             self._fail(response, what)
         return response
@@ -284,9 +290,10 @@ class SparqlStore:
         if response.status_code in (401, 403):
             raise StoreUnavailable(f"the remote store refused the {what} (HTTP {response.status_code}): check "
                                    f"AGORA_STORE_USER / AGORA_STORE_PASSWORD and the endpoint's rights: {body}")
-        if response.status_code >= 500 and not _SYNTAX_HINT.search(body):
+        syntax = _SYNTAX_HINT.search(body)
+        if response.status_code >= 500 and not syntax:
             raise StoreUnavailable(f"the remote store failed the {what} (HTTP {response.status_code}): {body}")
-        if _SYNTAX_HINT.search(body):
+        if syntax:
             err = SyntaxError(body)
             m = _LINE.search(body)
             err.lineno = int(m.group(1)) if m else None
@@ -304,23 +311,16 @@ class SparqlStore:
         if base_iri:
             text = f"BASE <{base_iri}>\n{text}"
         form = query_form(query)
-        data: list[tuple[str, str]] = [("query", text)]
+        params: dict[str, list[str]] = {"query": [text]}
         # Without dataset arguments the store's own dataset applies (on Virtuoso the default graph is
         # the union of all graphs, where Oxigraph's is empty; Agora's own queries name their graphs).
         if default_graph is not None:
             graphs = default_graph if isinstance(default_graph, list | tuple) else [default_graph]
-            data.extend(("default-graph-uri", _graph_iri(g)) for g in graphs)
-            if not graphs:
-                data.append(("default-graph-uri", DEFAULT_GRAPH.value))
+            params["default-graph-uri"] = [_graph_iri(g) for g in graphs] or [DEFAULT_GRAPH.value]
         if named_graphs is not None:
-            data.extend(("named-graph-uri", _graph_iri(g)) for g in named_graphs)
-            if not named_graphs:
-                data.append(("named-graph-uri", DEFAULT_GRAPH.value))
+            params["named-graph-uri"] = [_graph_iri(g) for g in named_graphs] or [DEFAULT_GRAPH.value]
         graph_form = form in ("CONSTRUCT", "DESCRIBE")
         accept = "application/n-triples, text/plain;q=0.9" if graph_form else XML_RESULTS
-        params: dict[str, list[str]] = {}
-        for key, value in data:
-            params.setdefault(key, []).append(value)
         response = self._post(self.url.query, data=params, headers={"Accept": accept}, what="query")
         body = response.content
         if graph_form:
@@ -354,21 +354,18 @@ class SparqlStore:
 
     def quads_for_pattern(self, subject: Any, predicate: Any, object: Any,  # noqa: A002 - pyoxigraph's name
                           graph_name: Any = None) -> Iterator[ox.Quad]:
-        kept = self.kept_datatypes()
         s = term(subject) if subject is not None else "?s"
         p = term(predicate) if predicate is not None else "?p"
-        o = term(object, kept) if object is not None else "?o"
+        o = term(object) if object is not None else "?o"
         g = term(graph_name) if graph_name is not None else "?g"
         text = f"SELECT ?s ?p ?o ?g WHERE {{ GRAPH {g} {{ {s} {p} {o} }} }}"
         if graph_name is None:  # Agora's graphs only: the store may hold other applications' data
             text = text[:-1] + ' FILTER(STRSTARTS(STR(?g), "urn:agora:")) }'
-        result = self.query(text, named_graphs=None, default_graph=None)
-        gn = graph_name if graph_name is not None else None
-        for sol in result:
+        for sol in self.query(text):
             yield ox.Quad(subject if subject is not None else sol["s"],
                           predicate if predicate is not None else sol["p"],
                           object if object is not None else sol["o"],
-                          gn if gn is not None else sol["g"])
+                          graph_name if graph_name is not None else sol["g"])
 
     def __iter__(self) -> Iterator[ox.Quad]:
         return self.quads_for_pattern(None, None, None, None)
@@ -380,11 +377,6 @@ class SparqlStore:
 
     def contains_named_graph(self, graph_name: Any) -> bool:
         return bool(self.query(f"ASK {{ GRAPH {term(graph_name)} {{ ?s ?p ?o }} }}"))
-
-    def __len__(self) -> int:
-        res = self.query('SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } FILTER(STRSTARTS(STR(?g), '
-                         '"urn:agora:")) }')
-        return int(next(iter(res))["n"].value)
 
     # -- writes -------------------------------------------------------------------------------
     def add_graph(self, graph_name: Any) -> None:
@@ -400,24 +392,18 @@ class SparqlStore:
     def add(self, quad: ox.Quad) -> None:
         self.bulk_extend([quad])
 
-    def extend(self, quads: Iterable[ox.Quad]) -> None:
-        self.bulk_extend(quads)
-
     def remove(self, quad: ox.Quad) -> None:
         self.update(f"DELETE DATA {{ GRAPH {term(quad.graph_name)} {{ {term(quad.subject)} {term(quad.predicate)} "
-                    f"{term(quad.object)} }} }}")  # update() puts kept datatypes in their kept form
+                    f"{term(quad.object)} }} }}")
 
     def bulk_extend(self, quads: Iterable[ox.Quad]) -> None:
         """Stream quads to the store, a batch per graph per request (not atomic: Agora writes drafts)."""
         batches: dict[str, list[ox.Triple]] = {}
         pending = 0
-        kept = self.kept_datatypes()
         for q in quads:
             s, o = q.subject, q.object
             if isinstance(s, ox.BlankNode) or isinstance(o, ox.BlankNode):
                 s, o = _skolem(s), _skolem(o)
-            if kept and isinstance(o, ox.Literal) and o.datatype.value in kept:
-                o = ox.Literal(o.value, datatype=ox.NamedNode(KEPT_PREFIX + o.datatype.value))
             batches.setdefault(_graph_iri(q.graph_name), []).append(ox.Triple(s, q.predicate, o))
             pending += 1
             if pending >= BATCH_TRIPLES:
@@ -431,6 +417,8 @@ class SparqlStore:
                 self._post_triples(graph, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
 
     def _post_triples(self, graph: str, ntriples: bytes) -> None:
+        """Every write of triples goes through here, so this is where kept datatypes take their kept form."""
+        ntriples = _kept_types_in_ntriples(ntriples, self.kept_datatypes())
         if self.url.gsp is not None:
             # Sent as Turtle with a leading @prefix line: Virtuoso sniffs the body and refuses an
             # N-Triples line of 64 kB or more unless the body looks like Turtle from the start.
@@ -450,8 +438,6 @@ class SparqlStore:
         else:
             quads = ox.parse(input=input, **{k: v for k, v in kwargs.items() if v is not None})
         self.bulk_extend(quads)
-
-    load = bulk_load
 
     def skolemise_blank_nodes(self, graph: Any) -> None:
         """Give the blank nodes a SPARQL Update made in `graph` their skolem IRIs, like loaded ones.
@@ -476,135 +462,88 @@ class SparqlStore:
     def close(self) -> None:
         self._client.close()
 
-    def copy_graphs(self, graphs: Iterable[Any], into: ox.Store | None = None) -> ox.Store:
-        """These graphs in an in-memory Oxigraph store, read with one query per graph.
-
-        Validation reads a graph thousands of times over (each shape, each path); over HTTP that
-        would be one request per read, so it runs on a local copy instead (blank nodes keep their
-        labels, so fidelity records still apply)."""
-        copy = ox.Store() if into is None else into
+    def copy_graphs(self, graphs: Iterable[Any], into: ox.Store) -> None:
+        """Copy these graphs, as stored, into an in-memory Oxigraph store (one query per graph)."""
         for g in graphs:
-            if isinstance(g, ox.DefaultGraph):
-                continue
-            result = self.query(f"SELECT ?s ?p ?o WHERE {{ GRAPH {term(g)} {{ ?s ?p ?o }} }}")
-            copy.bulk_extend(ox.Quad(sol[0], sol[1], sol[2], g) for sol in result)
-        return copy
+            into.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, g)
+                             for q in self.quads_for_pattern(None, None, None, g))
 
     # -- literal canonicalisation -------------------------------------------------------------
-    def canonicaliser(self) -> RemoteCanonicaliser:
-        """One canonicaliser per store: it caches what the store keeps for each literal it has seen."""
-        with self._canon_lock:
-            if self._canonicaliser is None:
-                self._canonicaliser = RemoteCanonicaliser(self)
-            return self._canonicaliser
+    def canonicaliser(self) -> Canonicaliser:
+        """The store's canonicaliser (fidelity.py), with the store itself as the oracle."""
+        return self._canonicaliser
+
+    def stored_forms(self, literals: list[ox.Literal]) -> list[ox.Literal]:
+        """What the store keeps for each literal (the canonicaliser's oracle)."""
+        with self._round_trip(literals) as back:
+            missing = [lit for i, lit in enumerate(literals) if i not in back]
+            if missing:
+                raise StoreUnavailable(f"the remote store did not keep {len(missing)} literal(s), e.g. {missing[0]}")
+            return [back[i] for i in range(len(literals))]
 
     def kept_datatypes(self) -> frozenset[str]:
         """The XSD datatypes this store cannot hold as themselves, found once per store.
 
         A sample literal of each is written to a scratch graph, read back, and looked up again by
         the term that came back. A datatype whose literal cannot be found again (Virtuoso 7 turns
-        "P30D"^^xsd:duration into a number of seconds that matches nothing) is stored in a kept
-        form the store leaves alone; answers give the literal back as loaded. SPARQL on such
-        literals then compares them as strings of that datatype, not as values."""
-        with self._canon_lock:
+        "P30D"^^xsd:duration into a number of seconds that matches nothing, and refuses its own
+        answer for xsd:time) is stored in a kept form the store leaves alone; answers give the
+        literal back as loaded. SPARQL on such literals then compares them as terms, not values."""
+        if self._kept is not None:
+            return self._kept
+        with self._probe_lock:
             if self._kept is not None:
                 return self._kept
-            self._kept = frozenset()  # while probing, write the samples as they are
-            graph = f"urn:agora:probe:{secrets.token_hex(8)}"
-            p = ox.NamedNode("urn:agora:probe:p")
+            self._kept = frozenset()  # while probing, the samples are written as they are
             names = list(_SAMPLES)
-            try:
-                triples = [ox.Triple(ox.NamedNode(f"urn:agora:probe:{i}"), p,
-                                     ox.Literal(_SAMPLES[n], datatype=ox.NamedNode(XSD + n)))
-                           for i, n in enumerate(names)]
-                try:
-                    self._post_triples(graph, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-                except (StoreUnavailable, SyntaxError, ValueError):  # one by one: some may be refused
-                    for t in triples:
-                        with contextlib.suppress(StoreUnavailable, SyntaxError, ValueError):
-                            self._post_triples(graph, ox.serialize([t], format=ox.RdfFormat.N_TRIPLES))
-                back = {int(sol["s"].value.rsplit(":", 1)[1]): sol["o"] for sol in self.query(
-                    f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}")}
-                found = set()
-                for i, o in back.items():  # one by one: the store may refuse its own answer (Virtuoso's time)
-                    try:
-                        if self.query(f"ASK {{ GRAPH <{graph}> {{ <urn:agora:probe:{i}> <{p.value}> {term(o)} }} }}"):
+            samples = [ox.Literal(_SAMPLES[n], datatype=ox.NamedNode(XSD + n)) for n in names]
+            found: set[int] = set()
+            with self._round_trip(samples, tolerant=True) as back:
+                for i, stored in back.items():  # one by one: the store may refuse its own answer
+                    with contextlib.suppress(StoreUnavailable, SyntaxError, ValueError):
+                        if self.query(f"ASK {{ GRAPH <{self._scratch}> {{ <{_PROBE}{i}> <{_PROBE}p> "
+                                      f"{term(stored)} }} }}"):
                             found.add(i)
-                    except (StoreUnavailable, SyntaxError, ValueError):
-                        pass
-            finally:
-                self.update(f"DROP SILENT GRAPH <{graph}>")
             self._kept = frozenset(XSD + n for i, n in enumerate(names) if i not in found)
             if self._kept:
                 log.info("remote store: literals of %s are stored in a kept form (the store cannot match them)",
                          ", ".join(sorted(d.removeprefix(XSD) for d in self._kept)))
             return self._kept
 
-    def stored_forms(self, literals: list[ox.Literal]) -> list[ox.Literal]:
-        """What the store keeps for each literal, found by a round trip through a scratch graph."""
-        graph = f"urn:agora:probe:{secrets.token_hex(8)}"
-        p = ox.NamedNode("urn:agora:probe:p")
-        try:
-            for start in range(0, len(literals), BATCH_TRIPLES):
-                chunk = literals[start:start + BATCH_TRIPLES]
-                kept = self.kept_datatypes()
-                triples = [ox.Triple(ox.NamedNode(f"urn:agora:probe:{start + i}"), p,
-                                     ox.Literal(lit.value, datatype=ox.NamedNode(KEPT_PREFIX + lit.datatype.value))
-                                     if lit.datatype.value in kept else lit)
-                           for i, lit in enumerate(chunk)]
-                self._post_triples(graph, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
-            out: list[ox.Literal | None] = [None] * len(literals)
-            for sol in self.query(f"SELECT ?s ?o WHERE {{ GRAPH <{graph}> {{ ?s ?p ?o }} }}"):
-                out[int(sol["s"].value.rsplit(":", 1)[1])] = sol["o"]
-        finally:
-            self.update(f"DROP SILENT GRAPH <{graph}>")
-        missing = [lit for lit, o in zip(literals, out, strict=True) if o is None]
-        if missing:
-            raise StoreUnavailable(f"the remote store did not keep {len(missing)} literal(s), e.g. {missing[0]}")
-        return out  # type: ignore[return-value]
+    @contextlib.contextmanager
+    def _round_trip(self, literals: list[ox.Literal], *, tolerant: bool = False) -> Iterator[dict[int, Any]]:
+        """Write the literals to a scratch graph (`self._scratch` while inside) and yield what the
+        store gives back, by position; the graph is dropped after. `tolerant`: a batch the store
+        refuses is retried one literal at a time, and the refused ones are left out."""
+        with self._probe_lock:
+            self._scratch = f"urn:agora:probe:{secrets.token_hex(8)}"
+            p = ox.NamedNode(_PROBE + "p")
+            try:
+                for start in range(0, len(literals), BATCH_TRIPLES):
+                    triples = [ox.Triple(ox.NamedNode(f"{_PROBE}{start + i}"), p, lit)
+                               for i, lit in enumerate(literals[start:start + BATCH_TRIPLES])]
+                    try:
+                        self._post_triples(self._scratch, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+                    except (StoreUnavailable, SyntaxError, ValueError):
+                        if not tolerant:
+                            raise
+                        for t in triples:
+                            with contextlib.suppress(StoreUnavailable, SyntaxError, ValueError):
+                                self._post_triples(self._scratch, ox.serialize([t], format=ox.RdfFormat.N_TRIPLES))
+                yield {int(sol["s"].value.removeprefix(_PROBE)): sol["o"] for sol in self.query(
+                    f"SELECT ?s ?o WHERE {{ GRAPH <{self._scratch}> {{ ?s ?p ?o }} }}")}
+            finally:
+                self.update(f"DROP SILENT GRAPH <{self._scratch}>")
 
 
-class RemoteCanonicaliser:
-    """`fidelity.Canonicaliser` for a remote store: asks the store itself, and remembers the answers.
-
-    Nothing is predicted (stores differ), so the first load of a catalog asks once per distinct
-    typed value, in batches; later loads mostly hit the cache."""
-
-    def __init__(self, store: SparqlStore) -> None:
-        self._store = store
-        self._cache: dict[tuple[str, str], ox.Literal] = {}
-        self._lock = threading.Lock()
-
-    @staticmethod
-    def predict(literal: ox.Literal) -> ox.Literal | None:
-        return None
-
-    def stored_form(self, literal: ox.Literal) -> ox.Literal:
-        return self.stored_forms([literal])[0]
-
-    def stored_forms(self, literals: list[ox.Literal]) -> list[ox.Literal]:
-        from ..fidelity import VALUE_TYPES
-
-        with self._lock:
-            ask: dict[tuple[str, str], ox.Literal] = {}
-            for lit in literals:
-                key = (lit.value, lit.datatype.value)
-                if key[1] in VALUE_TYPES and key not in self._cache:
-                    ask[key] = lit
-            if ask:
-                keys = list(ask)
-                for key, stored in zip(keys, self._store.stored_forms([ask[k] for k in keys]), strict=True):
-                    self._cache[key] = stored
-            cache = self._cache
-            return [cache.get((lit.value, lit.datatype.value), lit) if lit.datatype.value in VALUE_TYPES else lit
-                    for lit in literals]
+_PROBE = "urn:agora:probe:"
 
 
 _SOLUTION_MODIFIER_AT_END = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\s*(\b(LIMIT|OFFSET)\s+\d+\s*)?$", re.IGNORECASE)
 
 
 def _solutions(body: bytes) -> Any:
-    body = _XML_SKOLEM.sub(rb"<bnode>\1</bnode>", body).replace(b"<bnode>nodeID://", b"<bnode>" + NATIVE_BNODE)
+    body = _XML_SKOLEM.sub(rb"<bnode>\1</bnode>", body).replace(b"<bnode>nodeID://", b"<bnode>" + NATIVE_BNODE.encode())
     body = body.replace(b'datatype="' + KEPT_PREFIX.encode(), b'datatype="')
     return ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
 
@@ -654,27 +593,14 @@ def _skolemise_labels(text: str) -> str:
     if re.search(r"\bWHERE\b", text, re.IGNORECASE):
         return text
     out: list[str] = []
-    i = 0
-    for start, end in _literal_spans(text):
-        out.append(_LABEL.sub(lambda m: f"<{SKOLEM_PREFIX}{m.group(1)}>", text[i:start]))
-        out.append(text[start:end])
-        i = end
-    out.append(_LABEL.sub(lambda m: f"<{SKOLEM_PREFIX}{m.group(1)}>", text[i:]))
-    return "".join(out)
-
-
-def _literal_spans(text: str) -> Iterator[tuple[int, int]]:
-    """Where the string literals of SPARQL text are (their content is never rewritten)."""
-    i = 0
+    code_from = i = 0
     while i < len(text):
-        if text[i] in "\"'":
-            end = _end_of_string(text, i)
-            yield i, end
-            i = end
-        elif text[i] == "#" and (i == 0 or text[i - 1] in " \t\n"):
-            end = text.find("\n", i)
-            end = len(text) if end < 0 else end
-            yield i, end
-            i = end
-        else:
+        j = _not_code(text, i)
+        if j is None:
             i += 1
+            continue
+        out.append(_LABEL.sub(lambda m: f"<{SKOLEM_PREFIX}{m.group(1)}>", text[code_from:i]))
+        out.append(text[i:j])
+        code_from = i = j
+    out.append(_LABEL.sub(lambda m: f"<{SKOLEM_PREFIX}{m.group(1)}>", text[code_from:]))
+    return "".join(out)

@@ -217,19 +217,21 @@ class Extractor:
                   data: Any = None) -> Iterator[IndexDoc]:
         """Every searchable resource of the source. `concept_filter`, when given, keeps only concepts
         in those schemes (background vocabularies: a file-type code is not a search result).
-        A document with `replaces` set supersedes one yielded earlier for the same IRI."""
+        A document with `replaces` set supersedes one yielded earlier for the same IRI.
+        `data`: where the source's graph is read (the store by default)."""
+        data = data or self.store.ox
         seen: set[str] = set()
         sides: dict[str, _Side] = {}
         for rdf_type, doc_type in TYPES.items():
             side_kind = _SIDE_KINDS.get(doc_type)
             batch: list[IndexDoc] = []
-            for doc in self._stream(source, graph, rdf_type, doc_type, seen, data or self.store.ox):
+            for doc in self._stream(source, graph, rdf_type, doc_type, seen, data):
                 if doc_type == S.CONCEPT and concept_filter is not None and not doc.schemes & concept_filter:
                     continue
                 if side_kind is not None:
                     side = sides.get(side_kind)
                     if side is None:  # read on first use: most sources have no use cases, say
-                        side = sides[side_kind] = self._side_data(graph, side_kind, data or self.store.ox)
+                        side = sides[side_kind] = self._side_data(graph, side_kind, data)
                     side.apply(doc)
                 batch.append(doc)
                 if len(batch) >= 5000:

@@ -188,6 +188,11 @@ def display_record(doc: IndexDoc) -> dict[str, Any]:
             "s": doc.source}
 
 
+def _current_activity(store: Any, name: str) -> str | None:
+    info = store.get(name)
+    return info.current.activity if info is not None else None
+
+
 def _shared_writer(store: Any) -> Any:
     """API processes sharing a remote store share the index directory too, and tantivy allows one
     writer: they take turns under the store's (cross-process) write lock."""
@@ -272,17 +277,6 @@ class SearchIndex:
         result = self.searcher().aggregate(query, {"s": {"terms": {"field": S.SOURCE, "size": 100_000}}})
         return {b["key"] for b in result["s"]["buckets"]}
 
-    def indexed_elsewhere(self, store: Any, source: str) -> bool:
-        """On a remote store, another API process may have indexed this change already (the
-        index directory is shared): then reloading is enough."""
-        self.index.reload()
-        manifest = self.manifests().get(source)
-        info = store.get(source)
-        if (manifest.activity if manifest else None) != (info.current.activity if info else None):
-            return False
-        self.generation += 1
-        return True
-
     # -- writing ---------------------------------------------------------------------------------
     def repair(self, store: Any) -> list[str]:
         """Re-index whatever disagrees with the store (and dirty sources); returns the sources touched."""
@@ -294,10 +288,22 @@ class SearchIndex:
                 self.apply(store, names)
             return sorted(names)
 
-    def apply(self, store: Any, names: Iterable[str]) -> IndexStats:
-        """Make the index show the store's current state of these sources (and of their dependants)."""
+    def apply(self, store: Any, names: Iterable[str], *, changed: bool = False) -> IndexStats:
+        """Make the index show the store's current state of these sources (and of their dependants).
+
+        `changed`: the sources just changed in the store. Those the index already shows in their
+        current version are skipped: API processes sharing a remote store share this index, and
+        the one that wrote the change has indexed it (checked under the shared writer lock, after
+        reloading, so two processes never index one change twice)."""
         with _shared_writer(store), self._lock:
             names = set(names)
+            if changed:
+                self.index.reload()
+                shown = {name: m.activity for name, m in self.manifests().items()}
+                names = {n for n in names if n in self.dirty or shown.get(n) != _current_activity(store, n)}
+                if not names:
+                    self.generation += 1  # another process's commit became visible here
+                    return IndexStats()
             try:
                 stats = self._apply(store, names)
             except BaseException:
@@ -362,7 +368,7 @@ class SearchIndex:
         borrowed facts changed (their referencing sources must be re-indexed too)."""
         info = store.get(name)
         # A remote source is read once into memory, not once per resource type and nested value.
-        data = store.local_copy(info)[0] if info is not None and getattr(store, "remote", False) else None
+        data = store.read_view(info)[0] if info is not None else None
         described = extractor.described(info.physical, data) if info is not None else set()
         # Compare before this source's own references overwrite the record: a source often both
         # describes and references a place, and its dependants elsewhere must still be refreshed.

@@ -84,9 +84,7 @@ class SearchService:
         # Called by the store after its commit: an exception here must not make a committed write
         # look failed, so it is logged and the source left dirty (repaired on the next search).
         try:
-            if getattr(self.store, "remote", False) and self.index.indexed_elsewhere(self.store, source):
-                return
-            self.index.apply(self.store, {source})
+            self.index.apply(self.store, {source}, changed=True)
         except Exception:
             log.exception("search index: could not index source %r; it will be retried", source)
 
