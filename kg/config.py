@@ -38,6 +38,10 @@ class Settings:
     """Query worker processes; 0 (the default) means two per CPU core: a worker spends part of each
     point lookup waiting on its pipe, and a second one per core fills that time (measured: 8 clients
     get 1.87x one client's throughput with 4 workers on 2 cores, 1.68x with 2)."""
+    index_workers: int = 0
+    """Processes that read a large source for the search index; 0 (the default) means one per CPU
+    core, 1 reads in the serving process. Reading values back out of Oxigraph bounds a rebuild and
+    scales with processes, not threads (see kg/search/parallel.py)."""
     default_graph_union: bool = True
     """The SPARQL default graph is the union of the committed public source graphs."""
     allow_hosts: list[str] = field(default_factory=list)

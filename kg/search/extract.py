@@ -70,8 +70,22 @@ def _if_chain(var: str, codes: Iterable[tuple[int, str]]) -> str:
     return expr
 
 
-def _rows_query(rdf_type: str) -> str:
-    return f"SELECT ?s ?p ?o WHERE {{ ?s a <{rdf_type}> ; ?p ?o . FILTER(isIRI(?s) && ?p IN ({_IN_LIST})) }}"
+def rows_query(rdf_type: str, within: str = "") -> str:
+    """The rows of every subject of the type, or of the subjects `within` selects (a slice)."""
+    subjects = within or f"?s a <{rdf_type}> ."
+    return f"SELECT ?s ?p ?o WHERE {{ {subjects} ?s ?p ?o . FILTER(isIRI(?s) && ?p IN ({_IN_LIST})) }}"
+
+
+def _slice_pattern(rdf_type: str, earlier: list[str]) -> str:
+    """Subjects of the type that no earlier type in `TYPES` claims (a resource is indexed once, as its
+    first type): what `seen` does in one process, stated in the query so slices need no shared state."""
+    others = " ".join(f"FILTER NOT EXISTS {{ ?s a <{t}> }}" for t in earlier)
+    return f"?s a <{rdf_type}> . {others}"
+
+
+def _within(query: str, within: str) -> str:
+    """`query` restricted to the subjects (`?s`) that `within` selects."""
+    return query.replace("WHERE {", "WHERE { " + within, 1) if within else query
 
 
 def _rows_for(iris: list[str]) -> str:
@@ -214,30 +228,55 @@ class Extractor:
 
     # -- one source -------------------------------------------------------------------------------
     def documents(self, source: str, graph: ox.NamedNode, *, concept_filter: set[str] | None = None,
-                  data: Any = None) -> Iterator[IndexDoc]:
+                  data: Any = None, part: tuple[int, int] | None = None) -> Iterator[IndexDoc]:
         """Every searchable resource of the source. `concept_filter`, when given, keeps only concepts
         in those schemes (background vocabularies: a file-type code is not a search result).
         A document with `replaces` set supersedes one yielded earlier for the same IRI.
-        `data`: where the source's graph is read (the store by default)."""
+        `data`: where the source's graph is read (the store by default).
+        `part=(i, n)`: only the i-th of n slices of each type's subjects (see `parallel.py`); the n
+        parts together give the same documents as the whole, each resource in exactly one part."""
         data = data or self.store.ox
         seen: set[str] = set()
         sides: dict[str, _Side] = {}
-        for rdf_type, doc_type in TYPES.items():
+        for k, (rdf_type, doc_type) in enumerate(TYPES.items()):
+            within = ""
+            if part is not None:
+                within = self._slice(data, graph, rdf_type, list(TYPES)[:k], part)
+                if within is None:
+                    continue
+                sides = {}  # nested values of this slice's subjects only
             side_kind = _SIDE_KINDS.get(doc_type)
             batch: list[IndexDoc] = []
-            for doc in self._stream(source, graph, rdf_type, doc_type, seen, data):
+            for doc in self._stream(source, graph, rdf_type, doc_type, seen, data, within):
                 if doc_type == S.CONCEPT and concept_filter is not None and not doc.schemes & concept_filter:
                     continue
                 if side_kind is not None:
                     side = sides.get(side_kind)
                     if side is None:  # read on first use: most sources have no use cases, say
-                        side = sides[side_kind] = self._side_data(graph, side_kind, data)
+                        side = sides[side_kind] = self._side_data(graph, side_kind, data, within)
                     side.apply(doc)
                 batch.append(doc)
                 if len(batch) >= 5000:
                     yield from self._finish(batch)
                     batch = []
             yield from self._finish(batch)
+
+    @staticmethod
+    def _slice(data: Any, graph: ox.NamedNode, rdf_type: str, earlier: list[str],
+               part: tuple[int, int]) -> str | None:
+        """A subquery selecting the `part`'s share of the type's subjects (None when it is empty).
+
+        Slices are OFFSET/LIMIT windows over one subquery: every process reading the same
+        checkpoint gets the subjects in the same (index) order, so the windows are disjoint and
+        cover all; `parallel.py` checks that no IRI arrives twice."""
+        i, n = part
+        pattern = _slice_pattern(rdf_type, earlier)
+        rows = data.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ {pattern} }}", default_graph=[graph])
+        total = int(next(iter(rows))[0].value)
+        lo, hi = total * i // n, total * (i + 1) // n
+        if hi <= lo:
+            return None
+        return f"{{ SELECT ?s WHERE {{ {pattern} }} OFFSET {lo} LIMIT {hi - lo} }}"
 
     def _finish(self, docs: list[IndexDoc]) -> list[IndexDoc]:
         self._resolve_refs(docs)
@@ -247,7 +286,7 @@ class Extractor:
         return docs
 
     def _stream(self, source: str, graph: ox.NamedNode, rdf_type: str, doc_type: str,
-                seen: set[str], data: Any) -> Iterator[IndexDoc]:
+                seen: set[str], data: Any, within: str = "") -> Iterator[IndexDoc]:
         """Documents from the rows of one type, one per run of rows with the same subject; subjects
         met again after their run are re-read whole at the end (and replace the partial document).
 
@@ -260,7 +299,7 @@ class Extractor:
         current: str | None = None
         plans = _PLANS
         apply = _apply
-        for s, p, o in data.query(_rows_query(rdf_type), default_graph=[graph]):
+        for s, p, o in data.query(rows_query(rdf_type, within), default_graph=[graph]):
             iri = s.value
             if iri != current:
                 current = iri
@@ -288,15 +327,19 @@ class Extractor:
                 apply(docs[s.value], plans[p.value], o)
             yield from docs.values()
 
-    def _side_data(self, graph: ox.NamedNode, kind: str, data: Any) -> _Side:
-        """Nested values of every subject in the graph that has them, read once per source.
+    def _side_data(self, graph: ox.NamedNode, kind: str, data: Any, within: str = "") -> _Side:
+        """Nested values of every subject in the graph that has them, read once per source (or of
+        the subjects of one slice, `within`).
 
         The queries do not join on the subject's type: the values are only applied to documents
         of the types that take them (`_SIDE_KINDS`), whose subjects have that type, so the result is
         the same as a per-type query, while the join cost more than the rest of the query and was
         paid again for each type."""
         side = _Side()
-        query = data.query
+
+        def query(text: str, default_graph: list[ox.NamedNode]) -> Any:
+            return data.query(_within(text, within), default_graph=default_graph)
+
         if kind == "dataset":
             formats, licences = side.formats, side.licences
             for subject, fmt, lic in query(_DISTRIBUTIONS, default_graph=[graph]):

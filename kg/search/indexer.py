@@ -37,6 +37,7 @@ import tantivy
 from ..shacl.engine import gc_paused
 from . import schema as S
 from .extract import AGORA_SECTOR_SCHEME, EU_COUNTRY, EU_THEME, EU_THEME_SCHEME, Extractor, Facts, IndexDoc
+from .parallel import ParallelReader, Prepared, SliceMismatch, wants_parallel, worker_count
 
 log = logging.getLogger("agora.search")
 FORMAT_FILE = "agora-search.json"
@@ -174,6 +175,25 @@ def to_json(doc: IndexDoc) -> str:
         out[S.MIN_LON], out[S.MIN_LAT], out[S.MAX_LON], out[S.MAX_LAT] = doc.bbox.to_list()
     out[S.DISPLAY] = _b64(display_record(doc))
     return _PLAIN.encode(out)
+
+
+def _prepared(extractor: Extractor, name: str, info: Any, concept_filter: set[str] | None,
+              data: Any) -> Iterator[Prepared]:
+    for doc in extractor.documents(name, info.physical, concept_filter=concept_filter, data=data):
+        yield to_json(doc), doc.iri, doc.replaces, tuple(doc.refs)
+
+
+def _add(writer: tantivy.IndexWriter, docs: Iterable[Prepared], refs: set[str]) -> int:
+    """Add documents (one replacing a partial one deletes it first); returns how many remain."""
+    count = 0
+    for json_doc, iri, replaces, doc_refs in docs:
+        if replaces:
+            writer.delete_documents_by_term(S.IRI, iri)
+            count -= 1
+        writer.add_json(json_doc)
+        refs.update(doc_refs)
+        count += 1
+    return count
 
 
 def display_record(doc: IndexDoc) -> dict[str, Any]:
@@ -381,13 +401,18 @@ class SearchIndex:
         if info is not None:
             concept_filter = BACKGROUND_SCHEMES if info.system else None
             refs: set[str] = set()
-            for doc in extractor.documents(name, info.physical, concept_filter=concept_filter, data=data):
-                if doc.replaces:
-                    writer.delete_documents_by_term(S.IRI, doc.iri)
-                    count -= 1
-                writer.add_json(to_json(doc))
-                refs |= doc.refs
-                count += 1
+            if wants_parallel(store, info.current.triples):
+                try:
+                    with ParallelReader(store, name, info.physical.value, concept_filter,
+                                        worker_count(store.settings)) as reader:
+                        count = _add(writer, reader, refs)
+                except SliceMismatch as exc:  # never seen; correctness does not rest on slice order
+                    log.warning("search index: %s; reading source %r in process", exc, name)
+                    writer.delete_documents_by_term(S.SOURCE, name)
+                    refs.clear()
+                    count = _add(writer, _prepared(extractor, name, info, concept_filter, data), refs)
+            else:
+                count = _add(writer, _prepared(extractor, name, info, concept_filter, data), refs)
             for iri, facts in extractor.facts(refs).items():
                 recorded[iri] = facts.fingerprint()
             writer.add_json(json.dumps({

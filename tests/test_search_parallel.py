@@ -1,0 +1,151 @@
+"""A large source is read for the search index by several worker processes, each from a checkpoint
+of the store and each taking a slice of every type's subjects. The slices partition the documents,
+the index the workers build is the one a single process builds, and a worker that dies takes the
+rebuild down with it, leaving the index as it was."""
+
+from __future__ import annotations
+
+import multiprocessing
+import threading
+import time
+from pathlib import Path
+
+import pytest
+import tantivy
+
+from agora.kg.errors import AgoraError
+from agora.kg.search import parallel
+from agora.kg.search import schema as S
+from agora.kg.search.extract import Extractor, IndexDoc
+from agora.kg.search.indexer import BACKGROUND_SCHEMES, SearchIndex, to_json
+from agora.kg.search.results import SearchRequest
+from agora.kg.search.service import SearchService
+from agora.kg.store import AgoraStore
+
+from .test_search_extract_fast import GRAPH, _Store
+
+
+def _final(docs: list[IndexDoc]) -> dict[str, str]:
+    """IRI -> tantivy JSON, as the index ends up: a document with `replaces` supersedes the earlier one."""
+    out: dict[str, str] = {}
+    for doc in docs:
+        assert doc.replaces or doc.iri not in out, f"{doc.iri} read twice"
+        out[doc.iri] = to_json(doc)
+    return out
+
+
+def _index_contents(index: SearchIndex) -> list[tuple[str, str, str, str]]:
+    """Every document in the index (IRI, source, type, stored display record), internal ones included;
+    sorted, as an IRI described by several sources has a document per source."""
+    searcher = index.searcher()
+    out = []
+    for _score, address in searcher.search(tantivy.Query.all_query(), limit=1_000_000).hits:
+        doc = searcher.doc(address)
+        out.append((doc.get_first(S.IRI), doc.get_first(S.SOURCE), doc.get_first(S.TYPE),
+                    str(doc.get_first(S.DISPLAY))))
+    return sorted(out)
+
+
+@pytest.mark.parametrize("parts", [2, 3, 5])
+def test_slices_partition_the_documents_of_a_source(parts: int) -> None:
+    # `ex:both` is a dataset and an organisation: it is indexed once, as a dataset, in one slice.
+    store = _Store()
+    extractor = Extractor(store)
+    whole = _final(list(extractor.documents("test", GRAPH)))
+    pieces = [_final(list(extractor.documents("test", GRAPH, part=(i, parts)))) for i in range(parts)]
+    assert sum(len(p) for p in pieces) == len(whole)
+    merged = {iri: doc for piece in pieces for iri, doc in piece.items()}
+    assert merged == whole
+
+
+def test_slices_of_the_demo_sources_give_the_same_documents(demo_store: AgoraStore) -> None:
+    extractor = Extractor(demo_store)
+    for info in demo_store.sources():
+        concept_filter = BACKGROUND_SCHEMES if info.system else None
+        whole = _final(list(extractor.documents(info.name, info.physical, concept_filter=concept_filter)))
+        parts = [_final(list(extractor.documents(info.name, info.physical, concept_filter=concept_filter,
+                                                 part=(i, 3)))) for i in range(3)]
+        assert sum(len(p) for p in parts) == len(whole), info.name
+        assert {k: v for p in parts for k, v in p.items()} == whole, info.name
+
+
+@pytest.fixture
+def parallel_demo(demo_store: AgoraStore, monkeypatch: pytest.MonkeyPatch) -> AgoraStore:
+    """The demo store, with every source large enough to be read by workers (the demo is small)."""
+    monkeypatch.setattr(parallel, "PARALLEL_MIN_TRIPLES", 0)
+    demo_store.settings.index_workers = 2
+    return demo_store
+
+
+def test_workers_build_the_index_one_process_builds(parallel_demo: AgoraStore, tmp_path: Path) -> None:
+    by_workers = SearchIndex(tmp_path / "workers")
+    stats = by_workers.rebuild(parallel_demo)
+    parallel_demo.settings.index_workers = 1
+    in_process = SearchIndex(tmp_path / "one")
+    assert in_process.rebuild(parallel_demo).documents == stats.documents
+    assert _index_contents(by_workers) == _index_contents(in_process)
+    assert not any((parallel_demo.settings.data_dir / parallel.SNAPSHOT_DIR).iterdir())  # checkpoint removed
+    for q in ("traffic counts", "verkeersintensiteit", "heat wave", "energi"):
+        # Every match with its score (equal scores may come in either order: tantivy breaks ties by
+        # document address, which depends on the order documents arrived in).
+        answers = [SearchService(parallel_demo, index).search(SearchRequest(q=q, size=100, facets=[]))
+                   for index in (by_workers, in_process)]
+        assert 0 < answers[0].total < 100, q
+        found = [sorted((h.iri, round(h.score, 4)) for h in a.results) for a in answers]
+        assert found[0] == found[1], q
+
+
+def test_a_load_is_indexed_by_workers_and_searchable_when_it_returns(parallel_demo: AgoraStore,
+                                                                      tmp_path: Path) -> None:
+    from agora.kg.loader import load_files
+
+    service = SearchService.attach(parallel_demo)
+    try:
+        path = tmp_path / "new.ttl"
+        path.write_text("""@prefix dcat: <http://www.w3.org/ns/dcat#> . @prefix dct: <http://purl.org/dc/terms/> .
+<https://example.org/ds/zebra> a dcat:Dataset ; dct:title "Zebra crossings of Leuven"@en .
+""", encoding="utf-8")
+        request = SearchRequest(q="zebra", size=5, facets=[], expand=False)
+        assert service.search(request).results == []
+        load_files(parallel_demo, [path], name="zebra", validate=False)
+        assert [h.iri for h in service.search(request).results] == ["https://example.org/ds/zebra"]
+        assert (parallel_demo.settings.data_dir / parallel.SNAPSHOT_DIR).is_dir()  # read by workers
+    finally:
+        service.detach()
+
+
+def test_a_worker_that_dies_leaves_the_index_as_it_was(parallel_demo: AgoraStore, tmp_path: Path) -> None:
+    index = SearchIndex(tmp_path / "index")
+    parallel_demo.settings.index_workers = 1
+    index.rebuild(parallel_demo)
+    before = _index_contents(index)
+    parallel_demo.settings.index_workers = 2
+    killed: list[str] = []
+
+    def kill_a_worker() -> None:
+        deadline = time.monotonic() + 60
+        while not killed and time.monotonic() < deadline:
+            for child in multiprocessing.active_children():
+                if child.name.startswith("agora-index-"):
+                    child.kill()
+                    killed.append(child.name)
+                    break
+            time.sleep(0.005)
+
+    killer = threading.Thread(target=kill_a_worker)
+    killer.start()
+    with pytest.raises(AgoraError, match="indexing worker"):
+        index.rebuild(parallel_demo)
+    killer.join()
+    assert killed
+    index.index.reload()
+    assert _index_contents(index) == before
+    assert not any((parallel_demo.settings.data_dir / parallel.SNAPSHOT_DIR).iterdir())
+
+
+def test_small_sources_and_a_single_worker_read_in_process(demo_store: AgoraStore) -> None:
+    demo_store.settings.index_workers = 4
+    assert parallel.wants_parallel(demo_store, parallel.PARALLEL_MIN_TRIPLES)
+    assert not parallel.wants_parallel(demo_store, parallel.PARALLEL_MIN_TRIPLES - 1)
+    demo_store.settings.index_workers = 1
+    assert not parallel.wants_parallel(demo_store, 10**9)
