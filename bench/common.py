@@ -2,8 +2,9 @@
 
 Every benchmark reports the same things the same way (wall time, peak memory, latency
 percentiles, the machine it ran on, a Markdown table), so the numbers in the README are
-comparable between scripts and between runs. Only the standard library is used here, so a
-benchmark's own imports are the only thing that shows up in its memory figures.
+comparable between scripts and between runs. Only the standard library is imported at module
+level (httpx only once a server is started), so a benchmark's own imports are the only thing that
+shows up in its memory figures.
 """
 
 from __future__ import annotations
@@ -13,10 +14,13 @@ import math
 import os
 import platform
 import resource
+import signal
+import socket
+import subprocess
 import sys
 import time
-from collections.abc import Iterable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
@@ -244,3 +248,92 @@ def ensure_catalog(n: int, invalid: float, seed: int, fmt: str = "nt", policies:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
         gen.generate(n, invalid, seed, path, fmt, n_policies=policies)
     return path
+
+
+# --- servers under test -------------------------------------------------------------------------
+
+_LOG_TAIL_CHARS = 3000
+"""How much of a failed server's log goes into the error: enough for a traceback, not a whole index build."""
+
+
+def free_port() -> int:
+    """A TCP port on 127.0.0.1 that was free a moment ago, for a server the benchmark starts.
+
+    The socket is closed before the server binds, so another process could take the port in
+    between; on a benchmark machine that race is rare enough not to be worth a retry loop.
+    """
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _kill_group(proc: subprocess.Popen[bytes]) -> None:
+    """SIGKILL the server and whatever it started (query workers): it runs in its own session."""
+    with suppress(ProcessLookupError):
+        os.killpg(proc.pid, signal.SIGKILL)
+    proc.wait()
+
+
+def _failure(message: str, log_file: Path | None, inherit_output: bool) -> RuntimeError:
+    if log_file is not None:
+        return RuntimeError(f"{message}; the end of {log_file}:\n{_read(str(log_file))[-_LOG_TAIL_CHARS:]}")
+    return RuntimeError(f"{message} ({'its output is above' if inherit_output else 'its output was discarded'})")
+
+
+def start_server(cmd: Sequence[str], url: str, *, env: Mapping[str, str] | None = None,
+                 log_file: Path | None = None, inherit_output: bool = False, timeout: float = 900,
+                 name: str = "the server") -> subprocess.Popen[bytes]:
+    """Start `cmd` and return it once `{url}/readyz` answers 200.
+
+    The first start after a load builds the search index, which takes minutes at 100k datasets,
+    hence the long default `timeout`. The server gets its own session so that `stop_server` (or a
+    failed start) can kill it together with the worker processes it spawns. Its stdout and stderr
+    go to `log_file`, else to the console with `inherit_output`, else nowhere; `env` is the whole
+    environment (as for `subprocess.Popen`), None for this process's.
+
+    Raises RuntimeError, with the end of the log, when the server exits or is not ready within
+    `timeout` seconds; the server is killed first, so a failed start leaves nothing running.
+    """
+    import httpx  # here, not at module level: see the module docstring
+
+    if log_file is not None and inherit_output:
+        raise ValueError("give log_file or inherit_output, not both")
+    if log_file is not None:
+        with log_file.open("wb") as out:  # the child keeps its own copy of the descriptor
+            proc = subprocess.Popen(list(cmd), env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
+    else:
+        out_to = None if inherit_output else subprocess.DEVNULL
+        proc = subprocess.Popen(list(cmd), env=env, stdout=out_to, stderr=out_to, start_new_session=True)
+    ready = f"{url.rstrip('/')}/readyz"
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            if proc.poll() is not None:
+                raise _failure(f"{name} exited with code {proc.returncode} before {ready} answered 200",
+                               log_file, inherit_output)
+            try:
+                if httpx.get(ready, timeout=5).status_code == 200:
+                    return proc
+            except httpx.HTTPError:
+                pass
+            if time.monotonic() > deadline:
+                raise _failure(f"{name} was not ready ({ready} did not answer 200) within {timeout:g} s",
+                               log_file, inherit_output)
+            time.sleep(0.5)
+    except BaseException:
+        # Also on Ctrl-C: in its own session the server does not get the terminal's SIGINT, and
+        # nobody would stop it otherwise. After an early exit this reaps what it left behind.
+        _kill_group(proc)
+        raise
+
+
+def stop_server(proc: subprocess.Popen[bytes], timeout: float = 60) -> None:
+    """Stop a server from `start_server`: SIGTERM first, so it can shut down as in production
+    (workers, store flush), then SIGKILL its whole process group if it has not exited in time."""
+    if proc.poll() is not None:
+        return
+    proc.send_signal(signal.SIGTERM)
+    try:
+        proc.wait(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)

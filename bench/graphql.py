@@ -21,7 +21,6 @@ import argparse
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -31,7 +30,15 @@ from pathlib import Path
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ensure_catalog, machine_info, percentiles, print_table  # noqa: E402
+from common import (  # noqa: E402
+    ensure_catalog,
+    free_port,
+    machine_info,
+    percentiles,
+    print_table,
+    start_server,
+    stop_server,
+)
 
 GRAPHQL = """{ datasets(first: 100) { edges { node { iri title publisher { iri name }
   themes { nodes { iri label } } distributions { nodes { iri format { iri } license { iri } } } } } } }"""
@@ -76,12 +83,6 @@ store.close()
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _timed(fn: object) -> float:
     t = time.perf_counter()
     fn()  # type: ignore[operator]
@@ -101,20 +102,18 @@ def main() -> None:
     t = time.perf_counter()
     subprocess.run([sys.executable, "-c", LOAD, str(data_dir), str(catalog)], check=True)
     print(f"store ready in {time.perf_counter() - t:.1f} s ({data_dir})", flush=True)
-    port = _free_port()
+    port = free_port()
     env = {**os.environ, "AGORA_QUERY_TIMEOUT": "600", "AGORA_MAX_RESULT_ROWS": "1000000"}
-    server = subprocess.Popen([sys.executable, "-c", SERVER, str(data_dir), str(port)], env=env)
     base = f"http://127.0.0.1:{port}"
+    try:  # the server logs to the console (uvicorn warnings, tracebacks)
+        server = start_server([sys.executable, "-c", SERVER, str(data_dir), str(port)], base, env=env,
+                              inherit_output=True, timeout=900)
+    except RuntimeError as exc:
+        if args.data_dir is None:
+            shutil.rmtree(work, ignore_errors=True)
+        raise SystemExit(str(exc)) from exc
     try:
         with httpx.Client(base_url=base, timeout=600) as http:
-            for _ in range(600):
-                try:
-                    if http.get("/readyz", timeout=1).status_code == 200:
-                        break
-                except httpx.HTTPError:
-                    pass
-                time.sleep(0.2)
-
             def graphql() -> None:
                 r = http.post("/graphql", json={"query": GRAPHQL})
                 r.raise_for_status()
@@ -141,8 +140,7 @@ def main() -> None:
                 print(f"run {i + 1}/{args.runs}: " + ", ".join(f"{k} {v[-1]:.0f} ms" for k, v in timings.items()),
                       flush=True)
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
         if args.data_dir is None:
             shutil.rmtree(work, ignore_errors=True)
     p = {k: percentiles(v) for k, v in timings.items()}

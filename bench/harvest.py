@@ -16,18 +16,13 @@ import argparse
 import json
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
 import tempfile
-import time
 from pathlib import Path
 
-import httpx
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ensure_catalog, machine_info, print_table  # noqa: E402
+from common import ensure_catalog, free_port, machine_info, print_table, start_server, stop_server  # noqa: E402
 
 _DIRECT = """
 import json, resource, sys, time
@@ -66,12 +61,6 @@ print(json.dumps({"seconds": seconds, "records": run.records, "rejected": run.re
 """
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _records(catalog: Path) -> int:
     marker = b"<http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://www.w3.org/ns/dcat#Dataset>"
     with catalog.open("rb") as f:
@@ -88,20 +77,14 @@ def _serve(catalog: Path, root: Path) -> tuple[subprocess.Popen[bytes], str]:
     env = {**os.environ, "AGORA_DATA_DIR": str(data)}
     subprocess.run([sys.executable, "-m", "agora.api.cli", "load", str(catalog), "--graph", "bench", "--no-validate"],
                    check=True, env=env, capture_output=True)
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    proc = subprocess.Popen([sys.executable, "-m", "agora.api.cli", "serve", "--port", str(port), "--no-demo"],
-                            env={**env, "AGORA_BASE_URL": url}, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-                            start_new_session=True)
-    deadline = time.monotonic() + 300
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url + "/readyz", timeout=2).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            time.sleep(0.5)
-    os.killpg(proc.pid, signal.SIGKILL)
-    raise SystemExit("instance B did not start")
+    try:
+        proc = start_server([sys.executable, "-m", "agora.api.cli", "serve", "--port", str(port), "--no-demo"], url,
+                            env={**env, "AGORA_BASE_URL": url}, timeout=300, name="instance B")
+    except RuntimeError as exc:
+        raise SystemExit(str(exc)) from exc
+    return proc, url
 
 
 def main() -> None:
@@ -119,8 +102,7 @@ def main() -> None:
             direct = _child(_DIRECT, str(catalog), root / "direct")
             harvested = _child(_HARVEST, url, root / "a")
         finally:
-            os.killpg(proc.pid, signal.SIGTERM)
-            proc.wait(timeout=30)
+            stop_server(proc)
             shutil.rmtree(root, ignore_errors=True)
         direct_rps = records / direct["seconds"]
         harvest_rps = harvested["records"] / harvested["seconds"]

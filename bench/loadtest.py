@@ -60,6 +60,7 @@ def _load_common() -> Any:
 _common = _load_common()
 CACHE_DIR, _generator, ensure_catalog = _common.CACHE_DIR, _common._generator, _common.ensure_catalog
 machine_info, percentiles, print_table = _common.machine_info, _common.percentiles, _common.print_table
+free_port, stop_server = _common.free_port, _common.stop_server
 
 BASE = "https://bench.agora.example/"
 CURATED_BASE = "https://bench.agora.example/curated/"
@@ -326,32 +327,14 @@ def prepare(work: Path, datasets: int, curated: int, rate_limit: int,
     return data, versions, token
 
 
-def start_server(data: Path, port: int, *, log_file: Path | None = None, timeout: float = 900) -> subprocess.Popen:
-    env = {**os.environ, "AGORA_DATA_DIR": str(data)}
-    out = log_file.open("wb") if log_file else subprocess.DEVNULL
-    server = subprocess.Popen([sys.executable, "-m", "agora.api.cli", "serve", "--port", str(port), "--no-demo"],
-                              env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise RuntimeError(f"agora serve exited with {server.returncode}")
-        try:
-            if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
-                return server
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.5)
-    server.kill()
-    raise RuntimeError("agora serve did not become ready")
-
-
-def stop_server(server: subprocess.Popen) -> None:
-    server.terminate()
-    try:
-        server.wait(timeout=60)
-    except subprocess.TimeoutExpired:
-        server.kill()
-        server.wait()
+def start_server(data: Path, port: int, *, log_file: Path | None = None,
+                 timeout: float = 900) -> subprocess.Popen[bytes]:
+    """`agora serve` on `data`, ready; kept with this signature for tests/test_load_consistency.py.
+    Stop it with `stop_server` (bench/common.py's)."""
+    return _common.start_server(
+        [sys.executable, "-m", "agora.api.cli", "serve", "--port", str(port), "--no-demo"],
+        f"http://127.0.0.1:{port}", env={**os.environ, "AGORA_DATA_DIR": str(data)}, log_file=log_file,
+        timeout=timeout, name="agora serve")
 
 
 def main() -> None:
@@ -371,7 +354,7 @@ def main() -> None:
         started = time.perf_counter()
         data, versions, token = prepare(work, args.datasets, args.curated, args.rate_limit)
         print(f"prepared {args.datasets:,} + {args.curated:,} datasets in {time.perf_counter() - started:.0f} s")
-        port = _free_port()
+        port = free_port()
         started = time.perf_counter()
         server = start_server(data, port, log_file=work / "server.log")
         print(f"server ready in {time.perf_counter() - started:.0f} s (index built for every source)")
@@ -400,13 +383,6 @@ def main() -> None:
         else:
             print(f"kept {work}")
 
-
-def _free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 if __name__ == "__main__":
     main()

@@ -25,8 +25,6 @@ import argparse
 import json
 import os
 import random
-import signal
-import socket
 import subprocess
 import sys
 import time
@@ -37,7 +35,16 @@ from urllib.parse import quote
 import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ensure_catalog, machine_info, percentiles, print_table, timer  # noqa: E402
+from common import (  # noqa: E402
+    ensure_catalog,
+    free_port,
+    machine_info,
+    percentiles,
+    print_table,
+    start_server,
+    stop_server,
+    timer,
+)
 
 TARGET_MS = 200.0
 HTML = {"Accept": "text/html,application/xhtml+xml;q=0.9,*/*;q=0.8"}
@@ -73,12 +80,6 @@ FACETS = ["country=DNK", "country=NLD", "country=ITA", "country=DEU", "format=CS
           "sector=energy"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 def _data_dir(n: int, work: Path) -> Path:
     catalog = ensure_catalog(n, 0.0, 1)
     data = work / catalog.name.split(".")[0] / "data"
@@ -94,31 +95,13 @@ def _data_dir(n: int, work: Path) -> Path:
 
 
 def _start(data: Path, log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    port = _free_port()
-    out = log.open("wb")
-    proc = subprocess.Popen([sys.executable, "-c", SERVER, str(data), str(port)], stdout=out,
-                            stderr=subprocess.STDOUT, start_new_session=True)
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 900  # the first start after a load builds the search index
-    while True:
-        try:
-            if httpx.get(url + "/readyz", timeout=5).status_code == 200:
-                return proc, url
-        except httpx.HTTPError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise SystemExit("the server did not start:\n" + log.read_text()[-3000:])
-        time.sleep(0.5)
-
-
-def _stop(proc: subprocess.Popen[bytes]) -> None:
-    proc.send_signal(signal.SIGTERM)
-    try:
-        proc.wait(timeout=30)
-    except subprocess.TimeoutExpired:
-        os.killpg(proc.pid, signal.SIGKILL)
-        proc.wait()
+    try:  # the first start after a load builds the search index, hence 900 s
+        proc = start_server([sys.executable, "-c", SERVER, str(data), str(port)], url, log_file=log, timeout=900)
+    except RuntimeError as exc:
+        raise SystemExit(f"the server did not start: {exc}") from exc
+    return proc, url
 
 
 def _pages(n: int, rng: random.Random) -> dict[str, list[str]]:
@@ -234,7 +217,7 @@ def run(n: int, work: Path, requests: int, seed: int, save: bool = False) -> dic
                 row["save_s"] = _save_once(client, data, f"{BASE}ds/{rng.randrange(n)}")
                 print(f"n={n:,}: one edit-form save took {row['save_s']:.1f} s", flush=True)
     finally:
-        _stop(proc)
+        stop_server(proc)
     return row
 
 

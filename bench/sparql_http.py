@@ -14,7 +14,6 @@ import concurrent.futures
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -25,7 +24,15 @@ import httpx
 import pyoxigraph as ox
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import ensure_catalog, machine_info, percentiles, print_table  # noqa: E402
+from common import (  # noqa: E402
+    ensure_catalog,
+    free_port,
+    machine_info,
+    percentiles,
+    print_table,
+    start_server,
+    stop_server,
+)
 
 QUERIES = {
     "point lookup": "SELECT ?p ?o WHERE { <https://bench.agora.example/ds/{i}> ?p ?o }",
@@ -36,12 +43,6 @@ QUERIES = {
     "1000-row page": ("SELECT ?d ?t WHERE { ?d a <http://www.w3.org/ns/dcat#Dataset> ; "
                       "<http://purl.org/dc/terms/title> ?t } LIMIT 1000"),
 }
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 def _time(fn, n: int) -> list[float]:
@@ -67,22 +68,16 @@ def main() -> None:
     raw = ox.Store(str(work / "raw"))
     raw.bulk_load(path=str(catalog), format=ox.RdfFormat.N_TRIPLES, to_graph=ox.NamedNode("urn:bench"))
     graph = [ox.NamedNode("urn:bench")]
-    port = _free_port()
-    server = subprocess.Popen([sys.executable, "-m", "agora.api.cli", "serve", "--port", str(port), "--no-demo"],
-                              env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    port = free_port()
     url = f"http://127.0.0.1:{port}/sparql"
     try:
         # Startup builds the search index and the change feed of the whole catalog: minutes at 100k.
-        deadline = time.monotonic() + 900
-        while True:
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise SystemExit("agora serve did not become ready")
-            try:
-                if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=1).status_code == 200:
-                    break
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.5)
+        server = start_server([sys.executable, "-m", "agora.api.cli", "serve", "--port", str(port), "--no-demo"],
+                              f"http://127.0.0.1:{port}", env=env, timeout=900, name="agora serve")
+    except RuntimeError as exc:
+        shutil.rmtree(work, ignore_errors=True)
+        raise SystemExit(str(exc)) from exc
+    try:
         client = httpx.Client(timeout=120)
         rows = []
         for name, q in QUERIES.items():
@@ -126,8 +121,7 @@ def main() -> None:
             trows.append([str(c), f"{tput:,.0f}", f"{tput / base:.2f}x"])
         print_table(trows, ["clients", "point lookups/s", "vs 1 client"])
     finally:
-        server.terminate()
-        server.wait(timeout=30)
+        stop_server(server)
         shutil.rmtree(work, ignore_errors=True)
 
 

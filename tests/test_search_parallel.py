@@ -143,6 +143,15 @@ def test_a_worker_that_dies_leaves_the_index_as_it_was(parallel_demo: AgoraStore
     assert not any((parallel_demo.settings.data_dir / parallel.SNAPSHOT_DIR).iterdir())
 
 
+def test_workers_whose_slices_overlap_are_caught(demo_store: AgoraStore) -> None:
+    # Slices come from OFFSET/LIMIT windows that every worker computes alike; were they ever to
+    # overlap, a resource would arrive twice (and another not at all): the reader refuses that.
+    info = demo_store.require("amsterdam")
+    with parallel.ParallelReader(demo_store, info.name, info.physical.value, None, 2,
+                                 parts=[(0, 1), (0, 1)]) as reader, pytest.raises(parallel.SliceMismatch):
+        list(reader)
+
+
 def test_small_sources_and_a_single_worker_read_in_process(demo_store: AgoraStore) -> None:
     demo_store.settings.index_workers = 4
     assert parallel.wants_parallel(demo_store, parallel.PARALLEL_MIN_TRIPLES)

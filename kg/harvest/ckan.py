@@ -325,6 +325,19 @@ def _eu(table: str, code: str) -> URIRef:
     return URIRef(f"{EU_AUTHORITY}{table}/{code}")
 
 
+def _iri_or_code(value: Any) -> URIRef | str | None:
+    """The IRI in `value` (a `URIRef`), else its text (a plain `str`) as a code; None when empty.
+
+    CKAN fields bound to a controlled vocabulary hold either the vocabulary's IRI, which is kept
+    as given (as ckanext-dcat does), or a code or label that each caller looks up in its own table.
+    """
+    s = _text(value)
+    if s is None:
+        return None
+    iri = _iri(s)
+    return iri if iri is not None else s
+
+
 def licence_iri(value: Any) -> URIRef | None:
     """A licence IRI from a CKAN licence id (cc-by, odc-odbl...) or URL; None when neither."""
     s = _text(value)
@@ -335,12 +348,9 @@ def licence_iri(value: Any) -> URIRef | None:
 
 
 def language_iri(value: Any) -> URIRef | None:
-    s = _text(value)
-    if s is None:
-        return None
-    iri = _iri(s)
-    if iri is not None:
-        return iri
+    s = _iri_or_code(value)
+    if s is None or isinstance(s, URIRef):
+        return s
     key = s.lower().replace("_", "-")
     if key in LANGUAGES:
         return _eu("language", LANGUAGES[key])
@@ -353,12 +363,9 @@ def language_iri(value: Any) -> URIRef | None:
 
 
 def frequency_iri(value: Any) -> URIRef | None:
-    s = _text(value)
-    if s is None:
-        return None
-    iri = _iri(s)
-    if iri is not None:
-        return iri
+    s = _iri_or_code(value)
+    if s is None or isinstance(s, URIRef):
+        return s
     if s.upper() in _FREQUENCY_CODES:
         return _eu("frequency", s.upper())
     code = FREQUENCIES.get(s.lower())
@@ -366,12 +373,9 @@ def frequency_iri(value: Any) -> URIRef | None:
 
 
 def theme_iri(value: Any) -> URIRef | None:
-    s = _text(value)
-    if s is None:
-        return None
-    iri = _iri(s)
-    if iri is not None:
-        return iri
+    s = _iri_or_code(value)
+    if s is None or isinstance(s, URIRef):
+        return s
     return _eu("data-theme", s.upper()) if s.upper() in THEMES else None
 
 

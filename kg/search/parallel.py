@@ -69,12 +69,13 @@ class ParallelReader:
     removes the checkpoint."""
 
     def __init__(self, store: Any, source: str, graph: str, concept_filter: set[str] | None,
-                 workers: int) -> None:
+                 workers: int, *, parts: list[tuple[int, int]] | None = None) -> None:
         self.store = store
         self.source = source
         self.graph = graph
         self.concept_filter = sorted(concept_filter) if concept_filter is not None else None
-        self.workers = workers
+        self.parts = parts or [(i, workers) for i in range(workers)]
+        """The slice each worker reads (tests pass overlapping ones to see them caught)."""
         self.path: Path | None = None
         self._processes: list[Any] = []
         self._conns: list[Connection] = []
@@ -89,11 +90,11 @@ class ParallelReader:
         self.store.ox.backup(str(self.path))
         log.debug("index checkpoint in %.2f s", time.perf_counter() - started)
         ctx = multiprocessing.get_context("spawn")
-        for i in range(self.workers):
+        for i, part in enumerate(self.parts):
             receive, send = ctx.Pipe(duplex=False)
             process = ctx.Process(target=_worker_main, daemon=True, name=f"agora-index-{i}",
                                   args=(send, self.store.settings, str(self.path), self.source, self.graph,
-                                        self.concept_filter, (i, self.workers)))
+                                        self.concept_filter, part))
             process.start()
             send.close()
             self._processes.append(process)
