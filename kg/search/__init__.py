@@ -4,6 +4,7 @@ Modules, one job each:
 - schema.py     fields, languages and analyzers of the index;
 - extract.py    reading searchable resources (and facts borrowed from other sources) out of the store;
 - indexer.py    the on-disk index, per-source incremental updates, start-up repair, rebuild;
+- parallel.py   reading a large source in worker processes, each from a checkpoint of the store;
 - expansion.py  SKOS concepts: matching query words to labels, expanding over mappings and hierarchy;
 - query.py      building the ranked tantivy query and the filters;
 - facets.py     facet counts and reading filter values (IRI, code or label);
