@@ -78,13 +78,16 @@ def parallel_demo(demo_store: AgoraStore, monkeypatch: pytest.MonkeyPatch) -> Ag
 
 
 def test_workers_build_the_index_one_process_builds(parallel_demo: AgoraStore, tmp_path: Path) -> None:
+    leftover = parallel_demo.settings.data_dir / parallel.SNAPSHOT_DIR / "left-by-a-crash"
+    leftover.mkdir(parents=True)
     by_workers = SearchIndex(tmp_path / "workers")
     stats = by_workers.rebuild(parallel_demo)
     parallel_demo.settings.index_workers = 1
     in_process = SearchIndex(tmp_path / "one")
     assert in_process.rebuild(parallel_demo).documents == stats.documents
     assert _index_contents(by_workers) == _index_contents(in_process)
-    assert not any((parallel_demo.settings.data_dir / parallel.SNAPSHOT_DIR).iterdir())  # checkpoint removed
+    # The checkpoints the workers read are removed, and so is one a crash left behind.
+    assert not any((parallel_demo.settings.data_dir / parallel.SNAPSHOT_DIR).iterdir())
     for q in ("traffic counts", "verkeersintensiteit", "heat wave", "energi"):
         # Every match with its score (equal scores may come in either order: tantivy breaks ties by
         # document address, which depends on the order documents arrived in).

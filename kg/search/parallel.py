@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import secrets
 import shutil
+import threading
 import time
 from collections.abc import Iterator
 from multiprocessing.connection import Connection, wait
@@ -37,6 +38,10 @@ PARALLEL_MIN_TRIPLES = 200_000
 """Smaller sources are read in process: starting workers and a checkpoint costs about a second."""
 BATCH = 2_000
 SNAPSHOT_DIR = "index-snapshots"
+
+_active: set[Path] = set()
+_active_lock = threading.Lock()
+"""Checkpoints readers of this process are using (two indexes of one store may read at once)."""
 
 Prepared = tuple[str, str, bool, tuple[str, ...]]
 """One document ready for tantivy: its JSON, IRI, whether it replaces an earlier partial document
@@ -82,10 +87,15 @@ class ParallelReader:
 
     def __enter__(self) -> ParallelReader:
         root = self.store.settings.data_dir / SNAPSHOT_DIR
-        # One owner process indexes one source at a time: anything here is a leftover of a crash.
-        shutil.rmtree(root, ignore_errors=True)
         root.mkdir(parents=True, exist_ok=True)
-        self.path = root / secrets.token_hex(6)
+        with _active_lock:
+            # The process owning the store is the only one making checkpoints here: any not in use
+            # by one of its readers is a leftover of a crash.
+            for leftover in root.iterdir():
+                if leftover not in _active:
+                    shutil.rmtree(leftover, ignore_errors=True)
+            self.path = root / secrets.token_hex(6)
+            _active.add(self.path)
         started = time.perf_counter()
         self.store.ox.backup(str(self.path))
         log.debug("index checkpoint in %.2f s", time.perf_counter() - started)
@@ -110,6 +120,8 @@ class ParallelReader:
             conn.close()
         if self.path is not None:
             shutil.rmtree(self.path, ignore_errors=True)
+            with _active_lock:
+                _active.discard(self.path)
 
     def __iter__(self) -> Iterator[Prepared]:
         pending = list(self._conns)
