@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+import socket
+import sqlite3
+import subprocess
+import sys
 import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -63,3 +67,30 @@ def test_the_scheduler_runs_what_is_due(tmp_path: Path) -> None:
     assert scheduler.tick(datetime.now(UTC)) == []
     assert scheduler.tick(datetime.now(UTC) + timedelta(hours=1, minutes=1)) == ["city"]
     assert ran == ["city"]
+
+
+def test_only_runs_whose_process_is_gone_are_marked_interrupted(tmp_path: Path) -> None:
+    # The API processes of `agora serve --workers N` share the database: one that starts must not
+    # fail the harvest another is running, but must fail what a killed process left "running".
+    db = tmp_path / "ops.sqlite"
+    with sqlite3.connect(db) as old:  # a database from before runs recorded their process
+        old.execute("CREATE TABLE harvest_runs (id TEXT PRIMARY KEY, source TEXT NOT NULL, started_at TEXT NOT NULL, "
+                    "ended_at TEXT, status TEXT NOT NULL, trigger TEXT NOT NULL, version INTEGER, pages INTEGER "
+                    "DEFAULT 0, records INTEGER DEFAULT 0, rejected INTEGER DEFAULT 0, added INTEGER DEFAULT 0, "
+                    "changed INTEGER DEFAULT 0, removed INTEGER DEFAULT 0, bytes INTEGER DEFAULT 0, reasons TEXT, "
+                    "error TEXT, progress TEXT)")
+        old.execute("INSERT INTO harvest_runs (id, source, started_at, status, trigger) "
+                    "VALUES ('legacy', 'a', '2026-01-01T00:00:00Z', 'running', 'manual')")
+    reg = HarvestRegistry(OpsDB(db))
+    mine = reg.start_run("b", "schedule")  # this process is alive: its run is running
+    dead = reg.start_run("c", "schedule")
+    finished = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True,
+                              text=True, check=True)
+    reg.db().execute("UPDATE harvest_runs SET runner=? WHERE id=?",
+                     (f"{socket.gethostname()}:{finished.stdout.strip()}", dead.id))
+    elsewhere = reg.start_run("d", "schedule")
+    reg.db().execute("UPDATE harvest_runs SET runner='another-host:1' WHERE id=?", (elsewhere.id,))
+    assert reg.abandon_running() == 2
+    assert {r: reg.run(r).status for r in ("legacy", mine.id, dead.id, elsewhere.id)} == {
+        "legacy": "failed", mine.id: "running", dead.id: "failed", elsewhere.id: "running"}
+    assert reg.run(dead.id).error == "interrupted (the process stopped)"

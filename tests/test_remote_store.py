@@ -8,6 +8,7 @@ replace seen by concurrent readers, and several API processes serving one store.
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 import time
 from collections import Counter
@@ -20,12 +21,15 @@ import pytest
 from agora.kg.backends.remote import parse_store_url, rewrite_term_tests
 from agora.kg.config import load_settings
 from agora.kg.errors import BadInput, StoreUnavailable
+from agora.kg.harvest.sources import HarvestRegistry
 from agora.kg.loader import load_documents
+from agora.kg.opsdb import OpsDB
 from agora.kg.query import run_query
 from agora.kg.rdfio import RDFInput
 from agora.kg.store import AgoraStore
 
 from .conftest import backend_settings
+from .harvest_servers import dcat_datasets, dcat_pages, dcat_server
 from .servers import cli, running, start
 from .virtuoso import VirtuosoServer
 
@@ -155,6 +159,34 @@ def test_several_api_processes_serve_one_remote_store(virtuoso, tmp_path: Path, 
                     hits = one.get("/api/search", params={"q": version.lower()}).json()
                     assert "http://ex/w1" in {h["iri"] for h in hits["results"]}, hits
         assert len(pids) == 2, f"one process answered every request: {pids}"
+
+
+def test_a_scheduled_harvest_runs_once_across_api_processes(virtuoso, tmp_path: Path, request) -> None:
+    """Both processes of `agora serve --workers 2` run the harvest scheduler on one data directory:
+    a due harvest is claimed, run and committed by exactly one of them."""
+    settings = backend_settings("virtuoso", tmp_path / "data", request)
+    config = settings.data_dir / "agora.toml"
+    config.write_text(config.read_text() + 'harvest_check_interval = 0.2\nallow_hosts = ["127.0.0.1"]\n')
+    datasets = dcat_datasets(12)
+    with dcat_server(lambda base: dcat_pages(datasets, per_page=5, base=base)) as url:
+        HarvestRegistry(OpsDB(settings.ops_db_path)).add("city", f"{url}/catalog", "dcat", schedule="0 0 1 1 *")
+        with sqlite3.connect(settings.ops_db_path) as db:  # due now, rather than next New Year
+            db.execute("UPDATE harvest_schedule SET next_run='2000-01-01T00:00:00Z' WHERE source='city'")
+        server = start(settings.data_dir, args=("--store", settings.store, "--workers", "2"))
+        with running(server), server.client() as http:
+            deadline = time.monotonic() + 120
+            while True:
+                runs = http.get("/api/harvest/sources/city").json()["runs"]
+                if runs and all(r["status"] != "running" for r in runs):
+                    break
+                assert time.monotonic() < deadline, runs
+                time.sleep(0.2)
+            time.sleep(2)  # ten more ticks of each process's scheduler
+            runs = http.get("/api/harvest/sources/city").json()["runs"]
+            assert [(r["status"], r["trigger"], r["records"]) for r in runs] == [("ok", "schedule", 12)], [
+                r["error"] for r in runs]
+            source = http.get("/api/sources/city").json()
+            assert (source["version"], source["history"]) == (1, []), source  # committed once
 
 
 def test_the_stores_own_blank_nodes_can_be_read_again(virtuoso) -> None:

@@ -8,7 +8,9 @@ API worker claims due runs there with one atomic UPDATE, so a scheduled harvest 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+import socket
 import sqlite3
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -83,8 +85,23 @@ class HarvestRun:
         return asdict(self)
 
 
+def _runner() -> str:
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # exists, owned by someone else
+        return True
+    return True
+
+
 def _run(row: sqlite3.Row) -> HarvestRun:
     d = dict(row)
+    d.pop("runner", None)  # which process runs it: bookkeeping for abandon_running, not shown
     d["reasons"] = json.loads(d["reasons"] or "{}")
     d["progress"] = json.loads(d["progress"] or "{}")
     return HarvestRun(**d)
@@ -94,6 +111,13 @@ class HarvestRegistry:
     def __init__(self, ops: OpsDB) -> None:
         self.ops = ops
         self.db().executescript(_SCHEMA)
+        columns = {row["name"] for row in self.db().execute("PRAGMA table_info(harvest_runs)")}
+        if "runner" not in columns:  # a database from before runs recorded their process
+            try:
+                self.db().execute("ALTER TABLE harvest_runs ADD COLUMN runner TEXT")
+            except sqlite3.OperationalError as exc:  # another process added it first
+                if "duplicate column" not in str(exc):
+                    raise
 
     def db(self) -> sqlite3.Connection:
         return self.ops._conn()  # one connection per thread, shared with the rest of the ops data
@@ -174,8 +198,8 @@ class HarvestRegistry:
     def start_run(self, source: str, trigger: str) -> HarvestRun:
         run = HarvestRun(id=secrets.token_hex(6), source=source, started_at=iso(now()), status="running",
                          trigger=trigger)
-        self.db().execute("INSERT INTO harvest_runs (id, source, started_at, status, trigger) VALUES (?,?,?,?,?)",
-                          (run.id, source, run.started_at, run.status, trigger))
+        self.db().execute("INSERT INTO harvest_runs (id, source, started_at, status, trigger, runner) "
+                          "VALUES (?,?,?,?,?,?)", (run.id, source, run.started_at, run.status, trigger, _runner()))
         return run
 
     def save_run(self, run: HarvestRun) -> None:
@@ -202,10 +226,26 @@ class HarvestRegistry:
         return runs[0] if runs else None
 
     def abandon_running(self) -> int:
-        """Runs left 'running' by a process that died: mark them failed (nothing of them was committed)."""
-        cur = self.db().execute("UPDATE harvest_runs SET status='failed', error='interrupted (the process stopped)', "
-                                "ended_at=? WHERE status='running'", (iso(now()),))
-        return cur.rowcount
+        """Runs left 'running' by a process that died: mark them failed (nothing of them was committed).
+
+        Only runs whose process is gone: the API processes of `agora serve --workers N` share this
+        database, and one starting (or restarted by uvicorn) must not fail a harvest another is
+        running. A run of another host, or of a process whose id was reused since, is left alone;
+        a run from before runs recorded their process is taken as interrupted."""
+        host = socket.gethostname()
+        gone = []
+        for row in self.db().execute("SELECT id, runner FROM harvest_runs WHERE status='running'").fetchall():
+            runner = row["runner"]
+            if runner is None:
+                gone.append(row["id"])
+                continue
+            runner_host, _, pid = runner.rpartition(":")
+            if runner_host == host and pid.isdigit() and not _alive(int(pid)):
+                gone.append(row["id"])
+        for run_id in gone:
+            self.db().execute("UPDATE harvest_runs SET status='failed', error='interrupted (the process stopped)', "
+                              "ended_at=? WHERE id=? AND status='running'", (iso(now()), run_id))
+        return len(gone)
 
     # -- schedule ------------------------------------------------------------------------------
     def claim_due(self, worker: str, at: datetime) -> list[str]:
