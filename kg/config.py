@@ -42,6 +42,9 @@ class Settings:
     """Processes that read a large source for the search index; 0 (the default) means one per CPU
     core, 1 reads in the serving process. Reading values back out of Oxigraph bounds a rebuild and
     scales with processes, not threads (see kg/search/parallel.py)."""
+    index_workers_min_triples: int = 200_000
+    """Sources smaller than this are read in the serving process: starting the workers and a
+    checkpoint costs about a second."""
     default_graph_union: bool = True
     """The SPARQL default graph is the union of the committed public source graphs."""
     allow_hosts: list[str] = field(default_factory=list)

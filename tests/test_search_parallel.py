@@ -5,7 +5,12 @@ rebuild down with it, leaving the index as it was."""
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import os
+import shutil
+import subprocess
+import sys
 import threading
 import time
 from pathlib import Path
@@ -13,6 +18,7 @@ from pathlib import Path
 import pytest
 import tantivy
 
+from agora.kg.config import load_settings
 from agora.kg.errors import AgoraError
 from agora.kg.search import parallel
 from agora.kg.search import schema as S
@@ -70,9 +76,9 @@ def test_slices_of_the_demo_sources_give_the_same_documents(demo_store: AgoraSto
 
 
 @pytest.fixture
-def parallel_demo(demo_store: AgoraStore, monkeypatch: pytest.MonkeyPatch) -> AgoraStore:
+def parallel_demo(demo_store: AgoraStore) -> AgoraStore:
     """The demo store, with every source large enough to be read by workers (the demo is small)."""
-    monkeypatch.setattr(parallel, "PARALLEL_MIN_TRIPLES", 0)
+    demo_store.settings.index_workers_min_triples = 0
     demo_store.settings.index_workers = 2
     return demo_store
 
@@ -117,6 +123,31 @@ def test_a_load_is_indexed_by_workers_and_searchable_when_it_returns(parallel_de
         service.detach()
 
 
+def test_agora_reindex_reads_through_workers_as_a_user_runs_it(demo_dir: Path, tmp_path: Path) -> None:
+    # The console script a user runs (the workers are spawned processes importing Agora afresh).
+    data = tmp_path / "data"
+    shutil.copytree(demo_dir, data)
+    (data / "agora.toml").write_text("index_workers = 2\nindex_workers_min_triples = 0\n")
+    agora = Path(sys.executable).with_name("agora")
+    env = {**os.environ, "AGORA_DATA_DIR": str(data), "COLUMNS": "200"}
+    done = subprocess.run([str(agora), "reindex"], capture_output=True, text=True, env=env, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert (data / parallel.SNAPSHOT_DIR).is_dir() and not any((data / parallel.SNAPSHOT_DIR).iterdir())
+    found = subprocess.run([str(agora), "search", "verkeersintensiteit", "--json"], capture_output=True, text=True,
+                           env=env, timeout=300)
+    assert found.returncode == 0, found.stderr
+    assert "https://agora.example.org/id/amsterdam/dataset/verkeersintensiteiten" in {
+        r["iri"] for r in json.loads(found.stdout)["results"]}
+    store = AgoraStore(load_settings(data))
+    try:
+        store.settings.index_workers = 1
+        in_process = SearchIndex(tmp_path / "one").rebuild(store)
+    finally:
+        store.close()
+    assert done.stdout.startswith(f"search index rebuilt: {in_process.documents:,} documents from "
+                                  f"{len(in_process.sources)} sources"), done.stdout
+
+
 def test_a_worker_that_dies_leaves_the_index_as_it_was(parallel_demo: AgoraStore, tmp_path: Path) -> None:
     index = SearchIndex(tmp_path / "index")
     parallel_demo.settings.index_workers = 1
@@ -157,7 +188,8 @@ def test_workers_whose_slices_overlap_are_caught(demo_store: AgoraStore) -> None
 
 def test_small_sources_and_a_single_worker_read_in_process(demo_store: AgoraStore) -> None:
     demo_store.settings.index_workers = 4
-    assert parallel.wants_parallel(demo_store, parallel.PARALLEL_MIN_TRIPLES)
-    assert not parallel.wants_parallel(demo_store, parallel.PARALLEL_MIN_TRIPLES - 1)
+    least = demo_store.settings.index_workers_min_triples
+    assert parallel.wants_parallel(demo_store, least)
+    assert not parallel.wants_parallel(demo_store, least - 1)
     demo_store.settings.index_workers = 1
     assert not parallel.wants_parallel(demo_store, 10**9)

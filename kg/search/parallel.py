@@ -34,8 +34,6 @@ from ..config import Settings
 from ..errors import AgoraError
 
 log = logging.getLogger("agora.search")
-PARALLEL_MIN_TRIPLES = 200_000
-"""Smaller sources are read in process: starting workers and a checkpoint costs about a second."""
 BATCH = 2_000
 SNAPSHOT_DIR = "index-snapshots"
 
@@ -62,8 +60,8 @@ def worker_count(settings: Settings) -> int:
 
 def wants_parallel(store: Any, triples: int) -> bool:
     """Workers read checkpoints of the embedded store: not for a remote store (read over HTTP into
-    memory once) or a read-only snapshot, nor for small sources."""
-    return (not store.remote and not store.read_only and triples >= PARALLEL_MIN_TRIPLES
+    memory once) or a read-only snapshot, nor for sources under `index_workers_min_triples`."""
+    return (not store.remote and not store.read_only and triples >= store.settings.index_workers_min_triples
             and worker_count(store.settings) > 1)
 
 
