@@ -58,7 +58,6 @@ def virtuoso_available() -> bool:
     return _which(VIRTUOSO_BIN_CANDIDATES) is not None and _which(ISQL_BIN_CANDIDATES) is not None
 
 
-
 def _ini(db: Path, sql_port: int, http_port: int, max_rows: int = 100_000_000) -> str:
     """A minimal virtuoso.ini: loopback-only ports, small buffers, no plugins/VADs, large result sets allowed.
 

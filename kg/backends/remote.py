@@ -51,6 +51,8 @@ BATCH_TRIPLES = 20_000
 XML_RESULTS = "application/sparql-results+xml"
 _FORM = re.compile(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE)
 _XML_SKOLEM = re.compile(rb"<uri>urn:agora:genid:([^<]*)</uri>")
+_PROBE = "urn:agora:probe:"
+"""Scratch graphs and subjects of the round trips that find out what the store keeps."""
 KEPT_PREFIX = "urn:agora:kept:"
 """Literals of a datatype the store cannot hold as itself are stored as `"lex"^^<urn:agora:kept:DT>`."""
 _SAMPLES = {
@@ -475,7 +477,7 @@ class SparqlStore:
 
     def stored_forms(self, literals: list[ox.Literal]) -> list[ox.Literal]:
         """What the store keeps for each literal (the canonicaliser's oracle)."""
-        with self._round_trip(literals) as back:
+        with self._round_trip(literals) as (_graph, back):
             missing = [lit for i, lit in enumerate(literals) if i not in back]
             if missing:
                 raise StoreUnavailable(f"the remote store did not keep {len(missing)} literal(s), e.g. {missing[0]}")
@@ -498,10 +500,10 @@ class SparqlStore:
             names = list(_SAMPLES)
             samples = [ox.Literal(_SAMPLES[n], datatype=ox.NamedNode(XSD + n)) for n in names]
             found: set[int] = set()
-            with self._round_trip(samples, tolerant=True) as back:
+            with self._round_trip(samples, tolerant=True) as (graph, back):
                 for i, stored in back.items():  # one by one: the store may refuse its own answer
                     with contextlib.suppress(StoreUnavailable, SyntaxError, ValueError):
-                        if self.query(f"ASK {{ GRAPH <{self._scratch}> {{ <{_PROBE}{i}> <{_PROBE}p> "
+                        if self.query(f"ASK {{ GRAPH <{graph}> {{ <{_PROBE}{i}> <{_PROBE}p> "
                                       f"{term(stored)} }} }}"):
                             found.add(i)
             self._kept = frozenset(XSD + n for i, n in enumerate(names) if i not in found)
@@ -511,32 +513,31 @@ class SparqlStore:
             return self._kept
 
     @contextlib.contextmanager
-    def _round_trip(self, literals: list[ox.Literal], *, tolerant: bool = False) -> Iterator[dict[int, Any]]:
-        """Write the literals to a scratch graph (`self._scratch` while inside) and yield what the
-        store gives back, by position; the graph is dropped after. `tolerant`: a batch the store
+    def _round_trip(self, literals: list[ox.Literal], *,
+                    tolerant: bool = False) -> Iterator[tuple[str, dict[int, Any]]]:
+        """Write the literals to a scratch graph and yield its IRI and what the store gives back, by
+        position; the graph is dropped after. `tolerant`: a batch the store
         refuses is retried one literal at a time, and the refused ones are left out."""
         with self._probe_lock:
-            self._scratch = f"urn:agora:probe:{secrets.token_hex(8)}"
+            scratch = f"{_PROBE}{secrets.token_hex(8)}"
             p = ox.NamedNode(_PROBE + "p")
             try:
                 for start in range(0, len(literals), BATCH_TRIPLES):
                     triples = [ox.Triple(ox.NamedNode(f"{_PROBE}{start + i}"), p, lit)
                                for i, lit in enumerate(literals[start:start + BATCH_TRIPLES])]
                     try:
-                        self._post_triples(self._scratch, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+                        self._post_triples(scratch, ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
                     except (StoreUnavailable, SyntaxError, ValueError):
                         if not tolerant:
                             raise
                         for t in triples:
                             with contextlib.suppress(StoreUnavailable, SyntaxError, ValueError):
-                                self._post_triples(self._scratch, ox.serialize([t], format=ox.RdfFormat.N_TRIPLES))
-                yield {int(sol["s"].value.removeprefix(_PROBE)): sol["o"] for sol in self.query(
-                    f"SELECT ?s ?o WHERE {{ GRAPH <{self._scratch}> {{ ?s ?p ?o }} }}")}
+                                self._post_triples(scratch, ox.serialize([t], format=ox.RdfFormat.N_TRIPLES))
+                yield scratch, {int(sol["s"].value.removeprefix(_PROBE)): sol["o"] for sol in self.query(
+                    f"SELECT ?s ?o WHERE {{ GRAPH <{scratch}> {{ ?s ?p ?o }} }}")}
             finally:
-                self.update(f"DROP SILENT GRAPH <{self._scratch}>")
+                self.update(f"DROP SILENT GRAPH <{scratch}>")
 
-
-_PROBE = "urn:agora:probe:"
 
 
 _SOLUTION_MODIFIER_AT_END = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\s*(\b(LIMIT|OFFSET)\s+\d+\s*)?$", re.IGNORECASE)
