@@ -372,8 +372,4 @@ def clear_agora_graphs(server: VirtuosoServer) -> int:
         r = httpx.post(server.sparql_url, data={"update": update}, timeout=300)
         if r.status_code != 200:
             raise RuntimeError(f"clearing graphs failed: HTTP {r.status_code}: {r.text[:500]}")
-    # The fixture runs with CheckpointInterval 0, so without this nothing is checkpointed for a whole
-    # session and the space freed by the drops is never reused: a later insert then failed once with
-    # "COL..: Insert stopped because out of seg data" (a Virtuoso 7 error, openlink/virtuoso-opensource#571).
-    server.isql("checkpoint;")
     return len(graphs)

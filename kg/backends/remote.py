@@ -69,6 +69,13 @@ _NT_SKOLEM = re.compile(rb"<urn:agora:genid:([^>]*)>")
 _TERM_TESTS = re.compile(r"\b(isBlank|isIRI|isURI)\s*\(", re.IGNORECASE)
 _SYNTAX_HINT = re.compile(r"(syntax|parse|lexical|SP030|SP031|SQ0)", re.IGNORECASE)
 _LINE = re.compile(r"line (\d+)", re.IGNORECASE)
+_KNOWN_FAILURES = (
+    (re.compile(r"out of seg data", re.IGNORECASE),
+     "Virtuoso's column-store index is damaged and later inserts will fail too (a Virtuoso 7 bug, "
+     "openlink/virtuoso-opensource#571; docs/virtuoso-notes.md says what provokes it): restore the store from "
+     "your backup or reload the sources into a fresh database"),
+)
+"""Server errors whose cause is known, with what the operator can do: a raw 500 page alone does not say."""
 
 
 @dataclass(frozen=True)
@@ -294,7 +301,9 @@ class SparqlStore:
                                    f"AGORA_STORE_USER / AGORA_STORE_PASSWORD and the endpoint's rights: {body}")
         syntax = _SYNTAX_HINT.search(body)
         if response.status_code >= 500 and not syntax:
-            raise StoreUnavailable(f"the remote store failed the {what} (HTTP {response.status_code}): {body}")
+            advice = next((f"{text}. " for pattern, text in _KNOWN_FAILURES if pattern.search(body)), "")
+            raise StoreUnavailable(f"the remote store failed the {what} (HTTP {response.status_code}): {advice}"
+                                   f"{body}")
         if syntax:
             err = SyntaxError(body)
             m = _LINE.search(body)
