@@ -50,7 +50,7 @@ def virtuoso() -> Iterator[object]:
     """A throw-away Virtuoso per test module, started on first use (fails, never skips, without it).
 
     Why per module, not per session: Virtuoso 7.2.5 can damage its own column-store index for good (see
-    `test_a_same_day_date_and_date_time_damage_virtuosos_index`), after which every later insert fails. A module
+    `test_a_same_day_date_and_date_time_damage_virtuosos_index`), after which later inserts fail. A module
     that provokes it must not fail every module after it; a fresh server costs about two seconds.
     """
     from .virtuoso import VirtuosoServer
