@@ -548,7 +548,6 @@ class SparqlStore:
                 self.update(f"DROP SILENT GRAPH <{scratch}>")
 
 
-
 _SOLUTION_MODIFIER_AT_END = re.compile(r"\b(LIMIT|OFFSET)\s+\d+\s*(\b(LIMIT|OFFSET)\s+\d+\s*)?$", re.IGNORECASE)
 
 
